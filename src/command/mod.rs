@@ -1,0 +1,467 @@
+//! The command layer: the table, the handler signature, and `Ctx`, the handler's view of
+//! the server while it runs.
+//!
+//! Before a handler runs, the dispatcher locks the shards its keys live in (ascending
+//! order, so it is deadlock-free) and hands the guards to `Ctx`. Handlers never lock the
+//! keyspace themselves; everything they read or write goes through `Ctx`, which also takes
+//! care of the cross-cutting effects of a write: lazy expiry, dirty counting, keyspace
+//! notifications, WATCH invalidation and propagation (AOF/replicas).
+
+pub mod docs;
+pub mod table;
+
+pub use table::{flags, CommandSpec, CommandTable, Registry};
+
+use crate::resp::Reply;
+use crate::server::{client::Client, Server};
+use crate::store::{DbShard, Entry, KeyPos, Shard, Value};
+use bytes::Bytes;
+use parking_lot::MutexGuard;
+
+/// A command handler: arguments include the command name at index 0.
+pub type Handler = fn(&mut Ctx, &[Bytes]) -> Reply;
+
+/// Which shards the dispatcher locks before calling a handler.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LockMode {
+    /// The shards of the keys found by the command's key specs.
+    Keys,
+    /// Every shard (SWAPDB, FLUSHALL, scripts touching undeclared keys...).
+    All,
+    /// None: the command touches no key, or visits shards one at a time itself
+    /// (`Ctx::for_each_shard`), like KEYS and SCAN.
+    None,
+}
+
+/// Shard guards held for the duration of a command (or of a whole EXEC/script).
+pub struct Locks<'a> {
+    store: &'a crate::store::Store,
+    held: Vec<(usize, MutexGuard<'a, Shard>)>,
+}
+
+impl<'a> Locks<'a> {
+    pub fn none(store: &'a crate::store::Store) -> Locks<'a> {
+        Locks {
+            store,
+            held: Vec::new(),
+        }
+    }
+
+    /// Locks the given shards in ascending order.
+    pub fn acquire(store: &'a crate::store::Store, mut shards: Vec<usize>) -> Locks<'a> {
+        shards.sort_unstable();
+        shards.dedup();
+        let held = shards.into_iter().map(|s| (s, store.lock(s))).collect();
+        Locks { store, held }
+    }
+
+    pub fn all(store: &'a crate::store::Store) -> Locks<'a> {
+        Locks::acquire(store, (0..store.nshards()).collect())
+    }
+
+    pub fn holds_all(&self) -> bool {
+        self.held.len() == self.store.nshards()
+    }
+
+    fn shard(&mut self, idx: usize) -> &mut Shard {
+        if let Some(p) = self.held.iter().position(|(s, _)| *s == idx) {
+            return &mut self.held[p].1;
+        }
+        // A handler touched a key its key specs didn't declare. Taking the lock is only
+        // safe if it keeps the ascending order; otherwise it is a bug in the command's
+        // lock mode (use LockMode::All for commands with undeclared keys).
+        let max = self.held.iter().map(|(s, _)| *s).max();
+        assert!(
+            max.is_none_or(|m| m < idx),
+            "shard {idx} accessed without lock (held: {:?})",
+            self.held.iter().map(|(s, _)| *s).collect::<Vec<_>>()
+        );
+        self.held.push((idx, self.store.lock(idx)));
+        &mut self.held.last_mut().unwrap().1
+    }
+}
+
+/// A keyspace notification waiting to be published (after the locks are released).
+pub struct Event {
+    pub flag: u32,
+    pub event: &'static str,
+    pub key: Bytes,
+    pub db: usize,
+}
+
+/// How a write command is propagated to the AOF and replicas.
+#[derive(Debug, Default)]
+pub enum Propagate {
+    /// As received, if the command changed anything (`dirty > 0`).
+    #[default]
+    AsIs,
+    /// Nothing (a read, or a write that changed nothing).
+    Nothing,
+    /// These commands instead (e.g. `SET k v PXAT <abs>` for `SET k v EX 10`).
+    Rewritten(Vec<Vec<Bytes>>),
+}
+
+/// A request to block the client (BLPOP and friends): the connection waits until one of the
+/// keys is signalled or the deadline passes, then runs the command again.
+#[derive(Debug, Clone)]
+pub struct BlockOn {
+    pub keys: Vec<Bytes>,
+    /// Absolute deadline in Unix ms; None = forever.
+    pub deadline: Option<u64>,
+}
+
+pub struct Ctx<'a> {
+    pub srv: &'a Server,
+    pub client: &'a mut Client,
+    pub locks: Locks<'a>,
+    /// Command start time (Unix ms): one clock reading per command, as Redis does, so a
+    /// key can't expire halfway through a command.
+    pub now: u64,
+    /// Changes made by this command (feeds `rdb_changes_since_last_save` and propagation).
+    pub dirty: u64,
+    pub events: Vec<Event>,
+    pub propagate: Propagate,
+    pub block: Option<BlockOn>,
+    /// Keys whose waiters should be woken (a push to a list a client is blocked on).
+    pub ready_keys: Vec<(usize, Bytes)>,
+    /// True while running inside EXEC or a script (blocking commands don't block there).
+    pub in_exec: bool,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(srv: &'a Server, client: &'a mut Client, locks: Locks<'a>) -> Ctx<'a> {
+        Ctx {
+            srv,
+            client,
+            locks,
+            now: crate::util::now_ms(),
+            dirty: 0,
+            events: Vec::new(),
+            propagate: Propagate::AsIs,
+            block: None,
+            ready_keys: Vec::new(),
+            in_exec: false,
+        }
+    }
+
+    pub fn db_index(&self) -> usize {
+        self.client.db
+    }
+
+    pub fn resp3(&self) -> bool {
+        self.client.proto >= 3
+    }
+
+    pub fn pos(&self, key: &[u8]) -> KeyPos {
+        self.srv.store.pos(key)
+    }
+
+    /// The part of database `db` that lives in the (locked) shard of `pos`.
+    pub fn db_part(&mut self, db: usize, pos: KeyPos) -> &mut DbShard {
+        &mut self.locks.shard(pos.shard).dbs[db]
+    }
+
+    /// Looks a key up in the current database, deleting it first if it has expired.
+    /// Updates the LRU/LFU word unless the client is in NO-TOUCH mode.
+    pub fn lookup(&mut self, key: &[u8]) -> Option<&mut Entry> {
+        let db = self.client.db;
+        self.lookup_in(db, key)
+    }
+
+    pub fn lookup_in(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
+        let pos = self.pos(key);
+        let now = self.now;
+        let expired = match self.db_part(db, pos).get(pos.hash, key) {
+            None => return None,
+            Some(e) => e.is_expired(now),
+        };
+        if expired {
+            self.expire_now(db, pos, key);
+            return None;
+        }
+        let touch = !self.client.no_touch;
+        let srv = self.srv;
+        let e = self.db_part(db, pos).get_mut(pos.hash, key)?;
+        if touch {
+            crate::store::touch_entry(e, srv);
+        }
+        Some(e)
+    }
+
+    /// A read lookup: counts keyspace hits/misses like Redis's lookupKeyRead.
+    pub fn lookup_read(&mut self, key: &[u8]) -> Option<&mut Entry> {
+        let srv = self.srv;
+        let db = self.client.db;
+        let found = self.lookup_in(db, key).is_some();
+        srv.stats.count_lookup(found);
+        if !found {
+            self.notify(crate::config::notify::KEY_MISS, "keymiss", key);
+            return None;
+        }
+        self.lookup_in(db, key)
+    }
+
+    /// Whether the key exists (expiry-aware), without touching its LRU.
+    pub fn exists(&mut self, key: &[u8]) -> bool {
+        let no_touch = std::mem::replace(&mut self.client.no_touch, true);
+        let r = self.lookup(key).is_some();
+        self.client.no_touch = no_touch;
+        r
+    }
+
+    /// Deletes an expired key: stats, `expired` event, and a DEL to AOF/replicas.
+    fn expire_now(&mut self, db: usize, pos: KeyPos, key: &[u8]) {
+        self.db_part(db, pos).remove(pos.hash, key);
+        self.srv
+            .stats
+            .expired_keys
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.srv.propagate_effect(
+            db,
+            vec![Bytes::from_static(b"DEL"), Bytes::copy_from_slice(key)],
+        );
+        self.srv.watch_touch(db, key);
+        self.events.push(Event {
+            flag: crate::config::notify::EXPIRED,
+            event: "expired",
+            key: Bytes::copy_from_slice(key),
+            db,
+        });
+    }
+
+    /// Stores a value under `key`, replacing any old value. `expire_at` is the absolute
+    /// expiry (0 = none); with `keep_ttl` the old key's expiry is kept instead.
+    pub fn set_value(&mut self, key: &[u8], value: Value, expire_at: u64, keep_ttl: bool) {
+        let db = self.client.db;
+        self.set_value_in(db, key, value, expire_at, keep_ttl);
+    }
+
+    pub fn set_value_in(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        value: Value,
+        expire_at: u64,
+        keep_ttl: bool,
+    ) {
+        let pos = self.pos(key);
+        let now = self.now;
+        let part = self.db_part(db, pos);
+        let old_expire = match part.get(pos.hash, key) {
+            Some(e) if !e.is_expired(now) => e.expire_at,
+            _ => 0,
+        };
+        let mut entry = Entry::new(value);
+        entry.expire_at = if keep_ttl { old_expire } else { expire_at };
+        part.put(pos.hash, key, entry);
+        self.modified_in(db, key);
+    }
+
+    /// Deletes a key (expiry-aware). Returns whether it existed.
+    pub fn delete(&mut self, key: &[u8]) -> bool {
+        let db = self.client.db;
+        self.delete_in(db, key)
+    }
+
+    pub fn delete_in(&mut self, db: usize, key: &[u8]) -> bool {
+        if self.lookup_in(db, key).is_none() {
+            return false;
+        }
+        let pos = self.pos(key);
+        self.db_part(db, pos).remove(pos.hash, key);
+        self.modified_in(db, key);
+        true
+    }
+
+    /// Removes and returns a key's entry (expiry-aware), e.g. for RENAME/MOVE.
+    pub fn take_in(&mut self, db: usize, key: &[u8]) -> Option<Entry> {
+        self.lookup_in(db, key)?;
+        let pos = self.pos(key);
+        let e = self.db_part(db, pos).remove(pos.hash, key).map(|(_, e)| e);
+        self.modified_in(db, key);
+        e
+    }
+
+    /// Puts a whole entry (value + expiry) under a key, e.g. for RENAME/MOVE/COPY.
+    pub fn put_entry_in(&mut self, db: usize, key: &[u8], entry: Entry) {
+        let pos = self.pos(key);
+        self.db_part(db, pos).put(pos.hash, key, entry);
+        self.modified_in(db, key);
+    }
+
+    /// Sets the expiry of an existing key (0 removes it).
+    pub fn set_expire(&mut self, key: &[u8], at: u64) -> bool {
+        let db = self.client.db;
+        let pos = self.pos(key);
+        let r = self.db_part(db, pos).set_expire(pos.hash, key, at);
+        if r {
+            self.modified_in(db, key);
+        }
+        r
+    }
+
+    /// Call after changing a key in place (through `lookup`): counts the change and
+    /// invalidates WATCHes on it (Redis's signalModifiedKey + dirty++).
+    pub fn modified(&mut self, key: &[u8]) {
+        let db = self.client.db;
+        self.modified_in(db, key);
+    }
+
+    pub fn modified_in(&mut self, db: usize, key: &[u8]) {
+        self.dirty += 1;
+        self.srv.watch_touch(db, key);
+    }
+
+    /// Queues a keyspace notification for `key` in the current database.
+    pub fn notify(&mut self, flag: u32, event: &'static str, key: &[u8]) {
+        let db = self.client.db;
+        self.notify_in(db, flag, event, key);
+    }
+
+    pub fn notify_in(&mut self, db: usize, flag: u32, event: &'static str, key: &[u8]) {
+        let enabled = self
+            .srv
+            .config
+            .hot
+            .notify_flags
+            .load(std::sync::atomic::Ordering::Relaxed);
+        if enabled & flag == 0
+            || enabled & (crate::config::notify::KEYSPACE | crate::config::notify::KEYEVENT) == 0
+        {
+            return;
+        }
+        self.events.push(Event {
+            flag,
+            event,
+            key: Bytes::copy_from_slice(key),
+            db,
+        });
+    }
+
+    /// Marks a key as ready for clients blocked on it (list push, ZADD, XADD).
+    pub fn signal_ready(&mut self, key: &[u8]) {
+        let db = self.client.db;
+        self.ready_keys.push((db, Bytes::copy_from_slice(key)));
+    }
+
+    /// Runs `f` on every shard's part of database `db`. Uses the held locks if the command
+    /// holds them all (EXEC, scripts), otherwise locks one shard at a time: a KEYS or
+    /// DBSIZE never stops the whole server.
+    pub fn for_each_shard(&mut self, mut f: impl FnMut(&mut Shard)) {
+        if self.locks.holds_all() || !self.locks.held.is_empty() {
+            for i in 0..self.srv.store.nshards() {
+                f(self.locks.shard(i));
+            }
+        } else {
+            for i in 0..self.srv.store.nshards() {
+                let mut g = self.srv.store.lock(i);
+                f(&mut g);
+            }
+        }
+    }
+
+    /// Runs `f` on one shard (locking it unless already held).
+    pub fn with_shard<R>(&mut self, idx: usize, f: impl FnOnce(&mut Shard) -> R) -> R {
+        if self.locks.held.is_empty() {
+            let mut g = self.srv.store.lock(idx);
+            f(&mut g)
+        } else {
+            f(self.locks.shard(idx))
+        }
+    }
+
+    /// Propagates these commands instead of the one received.
+    pub fn rewrite_as(&mut self, cmds: Vec<Vec<Bytes>>) {
+        match &mut self.propagate {
+            Propagate::Rewritten(v) => v.extend(cmds),
+            p => *p = Propagate::Rewritten(cmds),
+        }
+    }
+}
+
+/// Standard error replies, worded as Redis words them.
+pub mod err {
+    use crate::resp::Reply;
+
+    pub fn wrong_type() -> Reply {
+        Reply::err("WRONGTYPE Operation against a key holding the wrong kind of value")
+    }
+    pub fn syntax() -> Reply {
+        Reply::err("ERR syntax error")
+    }
+    pub fn not_int() -> Reply {
+        Reply::err("ERR value is not an integer or out of range")
+    }
+    pub fn not_float() -> Reply {
+        Reply::err("ERR value is not a valid float")
+    }
+    pub fn no_such_key() -> Reply {
+        Reply::err("ERR no such key")
+    }
+    pub fn overflow() -> Reply {
+        Reply::err("ERR increment or decrement would overflow")
+    }
+    pub fn out_of_range() -> Reply {
+        Reply::err("ERR index out of range")
+    }
+    pub fn wrong_args(cmd: &str) -> Reply {
+        Reply::Error(format!("ERR wrong number of arguments for '{cmd}' command").into())
+    }
+    pub fn invalid_expire(cmd: &str) -> Reply {
+        Reply::Error(format!("ERR invalid expire time in '{cmd}' command").into())
+    }
+    pub fn db_index_out_of_range() -> Reply {
+        Reply::err("ERR DB index is out of range")
+    }
+    pub fn unknown_subcommand(sub: &[u8], cmd: &str) -> Reply {
+        Reply::Error(
+            format!(
+                "ERR unknown subcommand '{}'. Try {} HELP.",
+                String::from_utf8_lossy(sub),
+                cmd.to_ascii_uppercase()
+            )
+            .into(),
+        )
+    }
+}
+
+/// Argument parsing helpers with Redis's error replies.
+pub mod arg {
+    use super::err;
+    use crate::resp::Reply;
+
+    pub fn int(b: &[u8]) -> Result<i64, Reply> {
+        crate::util::parse_i64(b).ok_or_else(err::not_int)
+    }
+
+    pub fn float(b: &[u8]) -> Result<f64, Reply> {
+        crate::util::parse_f64(b).ok_or_else(err::not_float)
+    }
+
+    /// A non-negative integer (Redis's "value is out of range, must be positive").
+    pub fn positive(b: &[u8]) -> Result<i64, Reply> {
+        let v = int(b)?;
+        if v < 0 {
+            return Err(Reply::err("ERR value is out of range, must be positive"));
+        }
+        Ok(v)
+    }
+
+    /// A blocking timeout in seconds (may be fractional) to an absolute deadline.
+    pub fn timeout(b: &[u8], now_ms: u64) -> Result<Option<u64>, Reply> {
+        let secs = crate::util::parse_f64(b)
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| Reply::err("ERR timeout is not a float or out of range"))?;
+        if secs < 0.0 {
+            return Err(Reply::err("ERR timeout is negative"));
+        }
+        if secs == 0.0 {
+            return Ok(None);
+        }
+        let ms = (secs * 1000.0) as u64;
+        if ms > (i64::MAX as u64) / 2 {
+            return Err(Reply::err("ERR timeout is out of range"));
+        }
+        Ok(Some(now_ms + ms.max(1)))
+    }
+}

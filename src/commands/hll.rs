@@ -1,0 +1,5 @@
+//! The hll family (not implemented yet).
+
+use crate::command::Registry;
+
+pub fn register(_r: &mut Registry) {}

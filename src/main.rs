@@ -1,0 +1,121 @@
+//! `tessera [config-file] [--param value ...]`: starts like redis-server.
+
+use clap::Parser;
+use std::sync::Arc;
+use tessera::config::{args_to_config_text, Config};
+use tessera::server::{self, log, Server};
+
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+/// A Redis-compatible, multi-threaded server.
+#[derive(Parser)]
+#[command(
+    name = "tessera",
+    version,
+    about = "A Redis-compatible, multi-threaded server",
+    after_help = "Examples:\n  tessera                          (127.0.0.1:6379, no config file)\n  tessera /etc/redis/6379.conf\n  tessera --port 7777\n  tessera /etc/myredis.conf --loglevel verbose --maxmemory 1gb\n  tessera --save '' --appendonly no"
+)]
+struct Cli {
+    /// An optional redis.conf-style config file (or `-` to read it from stdin), followed by
+    /// `--param value` pairs that override it, with redis.conf parameter names.
+    #[arg(allow_hyphen_values = true, trailing_var_arg = true, num_args = 0..)]
+    args: Vec<String>,
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let mut config = Config::new();
+    let mut rest: &[String] = &cli.args;
+    if let Some(first) = rest.first() {
+        if !first.starts_with("--") {
+            let text = if first == "-" {
+                let mut s = String::new();
+                let _ = std::io::Read::read_to_string(&mut std::io::stdin(), &mut s);
+                s
+            } else {
+                match std::fs::read_to_string(first) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        eprintln!("Fatal error, can't open config file '{first}': {e}");
+                        std::process::exit(1);
+                    }
+                }
+            };
+            if first != "-" {
+                config.file = std::fs::canonicalize(first).ok();
+            }
+            if let Err(e) = config.load_text(&text, first, 0) {
+                eprintln!("{e}");
+                std::process::exit(1);
+            }
+            rest = &rest[1..];
+        }
+    }
+    if !rest.is_empty() {
+        if let Some(bad) = rest
+            .iter()
+            .find(|a| !a.starts_with("--"))
+            .filter(|_| !rest[0].starts_with("--"))
+        {
+            eprintln!("Invalid argument '{bad}'");
+            std::process::exit(1);
+        }
+        let text = args_to_config_text(rest);
+        if let Err(e) = config.load_text(&text, "command line", 0) {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    }
+    let logfile = config.get("logfile");
+    if !logfile.is_empty() {
+        if let Err(e) = server::logger::set_file(&logfile) {
+            eprintln!("Can't open the log file: {e}");
+            std::process::exit(1);
+        }
+    }
+    let dir = config.get("dir");
+    if !dir.is_empty() {
+        if let Err(e) = std::env::set_current_dir(&dir) {
+            eprintln!("Can't chdir to '{dir}': {e}");
+            std::process::exit(1);
+        }
+    }
+    let threads = match config.get_i64("io-threads") {
+        1 => std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2),
+        n => n as usize,
+    };
+    log('#', "oO0OoO0OoO0Oo Tessera is starting oO0OoO0OoO0Oo");
+    log(
+        '#',
+        &format!(
+            "Tessera version={}, bits=64, pid={}, just started",
+            env!("CARGO_PKG_VERSION"),
+            std::process::id()
+        ),
+    );
+    if config.file.is_none() {
+        log('#', "Warning: no config file specified, using the default config. In order to specify a config file use tessera /path/to/redis.conf");
+    } else {
+        log('#', "Configuration loaded");
+    }
+    let port = config.get_i64("port");
+    let srv = Arc::new(Server::new(config));
+    log(
+        '*',
+        &format!(
+            "Running mode=standalone, port={port}, threads={threads}, shards={}.",
+            srv.store.nshards()
+        ),
+    );
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let code = rt.block_on(server::run(srv));
+    rt.shutdown_timeout(std::time::Duration::from_millis(200));
+    std::process::exit(code);
+}

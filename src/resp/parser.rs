@@ -1,0 +1,347 @@
+//! Incremental request parser.
+//!
+//! The parser keeps its position inside a multibulk request between reads, so a huge request
+//! arriving in many small packets is parsed in linear time. Error texts are Redis's
+//! (`networking.c`), because clients and test suites match on them.
+
+use bytes::{Buf, Bytes, BytesMut};
+
+/// Inline requests and multibulk/bulk header lines may not exceed this without a CRLF.
+const INLINE_MAX: usize = 64 * 1024;
+
+/// Size limits, from `proto-max-bulk-len` and `client-query-buffer-limit`.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub max_bulk_len: usize,
+    pub max_multibulk_len: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_bulk_len: 512 * 1024 * 1024,
+            max_multibulk_len: 1024 * 1024 * 1024,
+        }
+    }
+}
+
+/// A protocol error; the text follows `-ERR Protocol error: `, the connection is then closed.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ParseError(pub String);
+
+#[derive(Default)]
+pub struct RequestParser {
+    /// Arguments of the multibulk request in progress.
+    args: Vec<Bytes>,
+    /// Arguments still expected for the request in progress (0 = between requests).
+    remaining: usize,
+    /// Length of the bulk whose header was read but whose payload has not fully arrived.
+    bulk_len: Option<usize>,
+}
+
+fn find_crlf(buf: &[u8]) -> Option<usize> {
+    // memchr for '\n' and check the preceding '\r' (Redis does the same for inline; for
+    // multibulk it searches '\r').
+    memchr::memchr(b'\r', buf)
+}
+
+fn parse_int(line: &[u8]) -> Option<i64> {
+    crate::util::parse_i64(line)
+}
+
+impl RequestParser {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// True when a multibulk request was started but is not complete.
+    pub fn in_progress(&self) -> bool {
+        self.remaining > 0
+    }
+
+    /// Bytes the parser is waiting for, used by the query-buffer limit check.
+    pub fn pending_bulk(&self) -> usize {
+        self.bulk_len.unwrap_or(0)
+    }
+
+    /// Parses one request from `buf`. `Ok(None)` means more input is needed; an empty
+    /// argument vector (from a blank inline line) is returned as `Ok(Some(vec![]))` and
+    /// should simply be skipped.
+    pub fn parse(
+        &mut self,
+        buf: &mut BytesMut,
+        limits: &Limits,
+    ) -> Result<Option<Vec<Bytes>>, ParseError> {
+        if self.remaining == 0 {
+            if buf.is_empty() {
+                return Ok(None);
+            }
+            if buf[0] != b'*' {
+                return parse_inline(buf);
+            }
+            let Some(cr) = find_crlf(buf) else {
+                if buf.len() > INLINE_MAX {
+                    return Err(ParseError("too big mbulk count string".into()));
+                }
+                return Ok(None);
+            };
+            if cr + 1 >= buf.len() {
+                return Ok(None);
+            }
+            let n = parse_int(&buf[1..cr]);
+            let n = match n {
+                Some(n) if n <= limits.max_multibulk_len as i64 && n <= i32::MAX as i64 => n,
+                _ => return Err(ParseError("invalid multibulk length".into())),
+            };
+            buf.advance(cr + 2);
+            if n <= 0 {
+                return Ok(Some(Vec::new()));
+            }
+            self.remaining = n as usize;
+            // Don't trust the count for preallocation: cap it.
+            self.args = Vec::with_capacity(self.remaining.min(1024));
+        }
+        while self.remaining > 0 {
+            let len = match self.bulk_len {
+                Some(l) => l,
+                None => {
+                    if buf.is_empty() {
+                        return Ok(None);
+                    }
+                    let Some(cr) = find_crlf(buf) else {
+                        if buf.len() > INLINE_MAX {
+                            return Err(ParseError("too big bulk count string".into()));
+                        }
+                        return Ok(None);
+                    };
+                    if cr + 1 >= buf.len() {
+                        return Ok(None);
+                    }
+                    if buf[0] != b'$' {
+                        return Err(ParseError(format!(
+                            "expected '$', got '{}'",
+                            buf[0] as char
+                        )));
+                    }
+                    let l = match parse_int(&buf[1..cr]) {
+                        Some(l) if l >= 0 && l as u64 <= limits.max_bulk_len as u64 => l as usize,
+                        _ => return Err(ParseError("invalid bulk length".into())),
+                    };
+                    buf.advance(cr + 2);
+                    self.bulk_len = Some(l);
+                    if buf.capacity() - buf.len() < l + 2 && l >= 32 * 1024 {
+                        // A big argument: make room once instead of growing repeatedly.
+                        buf.reserve(l + 2);
+                    }
+                    l
+                }
+            };
+            if buf.len() < len + 2 {
+                return Ok(None);
+            }
+            let arg = buf.split_to(len).freeze();
+            // The payload must be followed by CRLF; Redis doesn't check the bytes, just skips.
+            buf.advance(2);
+            self.args.push(arg);
+            self.bulk_len = None;
+            self.remaining -= 1;
+        }
+        Ok(Some(std::mem::take(&mut self.args)))
+    }
+}
+
+fn parse_inline(buf: &mut BytesMut) -> Result<Option<Vec<Bytes>>, ParseError> {
+    let Some(nl) = memchr::memchr(b'\n', buf) else {
+        if buf.len() > INLINE_MAX {
+            return Err(ParseError("too big inline request".into()));
+        }
+        return Ok(None);
+    };
+    let mut line = &buf[..nl];
+    if line.last() == Some(&b'\r') {
+        line = &line[..line.len() - 1];
+    }
+    let args = split_args(line).ok_or_else(|| ParseError("unbalanced quotes in request".into()))?;
+    buf.advance(nl + 1);
+    Ok(Some(args.into_iter().map(Bytes::from).collect()))
+}
+
+fn hex_val(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Splits a line into arguments as Redis's `sdssplitargs` does: whitespace separated,
+/// `"..."` with C escapes (`\n`, `\xHH`, ...) and `'...'` with only `\'`. A closing quote
+/// must be followed by whitespace or the end. Returns `None` on unbalanced quotes.
+/// Also used by the config file parser.
+pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    let n = line.len();
+    loop {
+        while i < n && line[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i >= n {
+            return Some(out);
+        }
+        let mut cur = Vec::new();
+        let mut inq = false; // inside "double quotes"
+        let mut insq = false; // inside 'single quotes'
+        loop {
+            if inq {
+                if i >= n {
+                    return None;
+                }
+                if line[i] == b'\\'
+                    && i + 3 < n
+                    && line[i + 1] == b'x'
+                    && hex_val(line[i + 2]).is_some()
+                    && hex_val(line[i + 3]).is_some()
+                {
+                    cur.push(hex_val(line[i + 2]).unwrap() * 16 + hex_val(line[i + 3]).unwrap());
+                    i += 3;
+                } else if line[i] == b'\\' && i + 1 < n {
+                    i += 1;
+                    cur.push(match line[i] {
+                        b'n' => b'\n',
+                        b'r' => b'\r',
+                        b't' => b'\t',
+                        b'b' => 8,
+                        b'a' => 7,
+                        c => c,
+                    });
+                } else if line[i] == b'"' {
+                    if i + 1 < n && !line[i + 1].is_ascii_whitespace() {
+                        return None;
+                    }
+                    inq = false;
+                    i += 1;
+                    break;
+                } else {
+                    cur.push(line[i]);
+                }
+            } else if insq {
+                if i >= n {
+                    return None;
+                }
+                if line[i] == b'\\' && i + 1 < n && line[i + 1] == b'\'' {
+                    i += 1;
+                    cur.push(b'\'');
+                } else if line[i] == b'\'' {
+                    if i + 1 < n && !line[i + 1].is_ascii_whitespace() {
+                        return None;
+                    }
+                    insq = false;
+                    i += 1;
+                    break;
+                } else {
+                    cur.push(line[i]);
+                }
+            } else {
+                if i >= n {
+                    break;
+                }
+                match line[i] {
+                    b' ' | b'\n' | b'\r' | b'\t' | 0 => break,
+                    b'"' => inq = true,
+                    b'\'' => insq = true,
+                    c => cur.push(c),
+                }
+            }
+            i += 1;
+        }
+        let _ = (inq, insq);
+        out.push(cur);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_all(input: &[u8]) -> Result<Vec<Vec<Bytes>>, ParseError> {
+        let mut p = RequestParser::new();
+        let mut buf = BytesMut::from(input);
+        let mut out = vec![];
+        while let Some(a) = p.parse(&mut buf, &Limits::default())? {
+            out.push(a);
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn multibulk_and_pipelining() {
+        let r = parse_all(b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*1\r\n$4\r\nPING\r\n").unwrap();
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[0], vec![Bytes::from("GET"), Bytes::from("k")]);
+        assert_eq!(r[1], vec![Bytes::from("PING")]);
+    }
+
+    #[test]
+    fn byte_by_byte() {
+        let input = b"*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nva\r\nl\r\n";
+        let mut p = RequestParser::new();
+        let mut buf = BytesMut::new();
+        let mut got = None;
+        for &b in input.iter() {
+            buf.extend_from_slice(&[b]);
+            if let Some(a) = p.parse(&mut buf, &Limits::default()).unwrap() {
+                got = Some(a);
+            }
+        }
+        assert_eq!(got.unwrap()[2], Bytes::from("va\r\nl"));
+    }
+
+    #[test]
+    fn errors() {
+        assert_eq!(
+            parse_all(b"*2\r\n+3\r\n").unwrap_err().0,
+            "expected '$', got '+'"
+        );
+        assert_eq!(
+            parse_all(b"*abc\r\n").unwrap_err().0,
+            "invalid multibulk length"
+        );
+        assert_eq!(
+            parse_all(b"*1\r\n$-5\r\n").unwrap_err().0,
+            "invalid bulk length"
+        );
+        assert_eq!(
+            parse_all(b"*1\r\n$600000000\r\n").unwrap_err().0,
+            "invalid bulk length"
+        );
+        assert_eq!(
+            parse_all(b"set \"a\r\n").unwrap_err().0,
+            "unbalanced quotes in request"
+        );
+    }
+
+    #[test]
+    fn inline() {
+        let r = parse_all(b"set k \"a b\\x41\" 'c\\'d'\r\nPING\n\r\n").unwrap();
+        assert_eq!(
+            r[0],
+            vec![
+                Bytes::from("set"),
+                Bytes::from("k"),
+                Bytes::from("a bA"),
+                Bytes::from("c'd")
+            ]
+        );
+        assert_eq!(r[1], vec![Bytes::from("PING")]);
+        assert!(r[2].is_empty());
+    }
+
+    #[test]
+    fn split_args_quote_rules() {
+        assert!(split_args(b"\"a\"b").is_none());
+        assert_eq!(split_args(b"  ").unwrap().len(), 0);
+        assert_eq!(split_args(b"\"\"").unwrap(), vec![Vec::<u8>::new()]);
+    }
+}

@@ -1,0 +1,339 @@
+//! Connections: accept, read, parse every complete request in the buffer, run them, and
+//! write all their replies with one write (pipelining). Blocking commands, pauses and
+//! out-of-band pushes (pub/sub, MONITOR) are handled here, around the synchronous dispatch.
+
+use super::client::{Client, ClientInfo};
+use super::dispatch;
+use super::{log, Server};
+use crate::resp::{Limits, RequestParser};
+use bytes::{Bytes, BytesMut};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, Notify};
+
+pub async fn accept_loop(srv: Arc<Server>, listener: TcpListener) {
+    loop {
+        let (sock, peer) = match listener.accept().await {
+            Ok(x) => x,
+            Err(e) => {
+                log('#', &format!("Accepting client connection: {e}"));
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        if srv.shutting_down.load(Ordering::Relaxed) {
+            return;
+        }
+        srv.stats
+            .total_connections_received
+            .fetch_add(1, Ordering::Relaxed);
+        let _ = sock.set_nodelay(true);
+        let max = srv.config.hot.maxclients.load(Ordering::Relaxed) as usize;
+        if srv.client_count() >= max {
+            srv.stats
+                .rejected_connections
+                .fetch_add(1, Ordering::Relaxed);
+            let mut sock = sock;
+            tokio::spawn(async move {
+                let _ = sock
+                    .write_all(b"-ERR max number of clients reached\r\n")
+                    .await;
+            });
+            continue;
+        }
+        let id = srv.next_client_id.fetch_add(1, Ordering::Relaxed);
+        let laddr = sock.local_addr().map(|a| a.to_string()).unwrap_or_default();
+        let fd = {
+            use std::os::fd::AsRawFd;
+            sock.as_raw_fd() as i64
+        };
+        let info = Arc::new(ClientInfo::new(id, peer.to_string(), laddr, fd));
+        srv.clients.lock().insert(id, info.clone());
+        let srv2 = srv.clone();
+        tokio::spawn(async move {
+            handle(srv2.clone(), sock, info.clone()).await;
+            srv2.clients.lock().remove(&info.id);
+            crate::commands::on_disconnect(&srv2, &info);
+        });
+    }
+}
+
+/// Why the connection loop stops.
+enum Stop {
+    Closed,
+}
+
+async fn handle(srv: Arc<Server>, mut sock: TcpStream, info: Arc<ClientInfo>) {
+    let (push_tx, mut push_rx) = mpsc::unbounded_channel::<Bytes>();
+    let need_auth = srv.config.hot.has_requirepass.load(Ordering::Relaxed);
+    let mut client = Client::new(info.clone(), !need_auth, push_tx);
+    let mut rbuf = BytesMut::with_capacity(16 * 1024);
+    let mut out: Vec<u8> = Vec::with_capacity(16 * 1024);
+    let mut parser = RequestParser::new();
+    let _ = run_loop(
+        &srv,
+        &mut sock,
+        &info,
+        &mut client,
+        &mut rbuf,
+        &mut out,
+        &mut parser,
+        &mut push_rx,
+    )
+    .await;
+    let _ = sock.shutdown().await;
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run_loop(
+    srv: &Arc<Server>,
+    sock: &mut TcpStream,
+    info: &Arc<ClientInfo>,
+    client: &mut Client,
+    rbuf: &mut BytesMut,
+    out: &mut Vec<u8>,
+    parser: &mut RequestParser,
+    push_rx: &mut mpsc::UnboundedReceiver<Bytes>,
+) -> Result<(), Stop> {
+    loop {
+        if info.is_killed() {
+            return Err(Stop::Closed);
+        }
+        if rbuf.capacity() - rbuf.len() < 4096 {
+            rbuf.reserve(16 * 1024);
+        }
+        tokio::select! {
+            biased;
+            _ = info.kill_notify.notified() => return Err(Stop::Closed),
+            msg = push_rx.recv() => {
+                if let Some(m) = msg {
+                    out.extend_from_slice(&m);
+                    while let Ok(m) = push_rx.try_recv() {
+                        out.extend_from_slice(&m);
+                    }
+                    flush(srv, sock, out).await?;
+                }
+                continue;
+            }
+            r = sock.read_buf(rbuf) => {
+                match r {
+                    Ok(0) | Err(_) => return Err(Stop::Closed),
+                    Ok(n) => {
+                        srv.stats.net_input_bytes.fetch_add(n as u64, Ordering::Relaxed);
+                    }
+                }
+            }
+        }
+        info.last_interaction_ms
+            .store(crate::util::now_ms(), Ordering::Relaxed);
+        let limits = Limits {
+            max_bulk_len: srv.config.hot.proto_max_bulk_len.load(Ordering::Relaxed) as usize,
+            max_multibulk_len: 1024 * 1024 * 1024,
+        };
+        loop {
+            let args = match parser.parse(rbuf, &limits) {
+                Ok(Some(a)) => a,
+                Ok(None) => break,
+                Err(e) => {
+                    let msg = format!("-ERR Protocol error: {}\r\n", e.0);
+                    srv.stats.count_error("ERR");
+                    out.extend_from_slice(msg.as_bytes());
+                    let _ = flush(srv, sock, out).await;
+                    log(
+                        '-',
+                        &format!(
+                            "Protocol error ({}) from client: id={} addr={}",
+                            e.0, info.id, info.addr
+                        ),
+                    );
+                    return Err(Stop::Closed);
+                }
+            };
+            if args.is_empty() {
+                continue;
+            }
+            run_command(srv, sock, info, client, out, push_rx, args).await?;
+            if client.close_after_reply {
+                let _ = flush(srv, sock, out).await;
+                return Err(Stop::Closed);
+            }
+            if client.enter_monitor {
+                client.enter_monitor = false;
+                info.monitor.store(true, Ordering::Relaxed);
+                srv.monitors.lock().push((info.id, client.push_tx.clone()));
+                srv.has_monitors.store(true, Ordering::Relaxed);
+            }
+            // Don't let a huge pipeline grow the output buffer without bound.
+            if out.len() > 64 * 1024 {
+                flush(srv, sock, out).await?;
+            }
+        }
+        let qlimit = srv.config.hot.query_buffer_limit.load(Ordering::Relaxed) as usize;
+        let pending = rbuf.len().max(parser.pending_bulk());
+        info.qbuf.store(rbuf.len(), Ordering::Relaxed);
+        if pending > qlimit {
+            srv.stats
+                .client_query_buffer_limit_disconnections
+                .fetch_add(1, Ordering::Relaxed);
+            log(
+                '#',
+                &format!(
+                    "Closing client that reached max query buffer length: id={} addr={} qbuf={}",
+                    info.id, info.addr, pending
+                ),
+            );
+            let _ = flush(srv, sock, out).await;
+            return Err(Stop::Closed);
+        }
+        flush(srv, sock, out).await?;
+    }
+}
+
+async fn flush(srv: &Server, sock: &mut TcpStream, out: &mut Vec<u8>) -> Result<(), Stop> {
+    if out.is_empty() {
+        return Ok(());
+    }
+    srv.stats
+        .net_output_bytes
+        .fetch_add(out.len() as u64, Ordering::Relaxed);
+    let r = sock.write_all(out).await;
+    // Give back memory after a burst of big replies.
+    if out.capacity() > 1024 * 1024 {
+        *out = Vec::with_capacity(16 * 1024);
+    } else {
+        out.clear();
+    }
+    r.map_err(|_| Stop::Closed)
+}
+
+/// Runs one request, waiting first if clients are paused and afterwards if it blocks.
+async fn run_command(
+    srv: &Arc<Server>,
+    sock: &mut TcpStream,
+    info: &Arc<ClientInfo>,
+    client: &mut Client,
+    out: &mut Vec<u8>,
+    push_rx: &mut mpsc::UnboundedReceiver<Bytes>,
+    args: Vec<Bytes>,
+) -> Result<(), Stop> {
+    wait_if_paused(srv, sock, out, &args).await?;
+    *info.last_cmd.lock() = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
+    let mut outcome = dispatch::execute(srv, client, &args);
+    while let Some(block) = outcome.block.take() {
+        // Send what earlier pipelined commands produced before waiting.
+        flush(srv, sock, out).await?;
+        let notify = Arc::new(Notify::new());
+        let db = client.db;
+        srv.waiters.register(db, &block.keys, info.id, &notify);
+        info.blocked.store(true, Ordering::Relaxed);
+        srv.stats.blocked_clients.fetch_add(1, Ordering::Relaxed);
+        let wait = async {
+            let sleep = async {
+                match block.deadline {
+                    Some(d) => {
+                        let now = crate::util::now_ms();
+                        tokio::time::sleep(std::time::Duration::from_millis(d.saturating_sub(now)))
+                            .await
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = notify.notified() => Wake::Ready,
+                _ = sleep => Wake::Timeout,
+                _ = info.unblock_notify.notified() => Wake::Unblocked,
+                _ = info.kill_notify.notified() => Wake::Killed,
+            }
+        };
+        // A blocked client may also receive pushes (RESP3) while waiting; keep it simple:
+        // pushes queue in the channel and are written after the reply.
+        let _ = &push_rx;
+        let woke = wait.await;
+        srv.waiters.unregister(db, &block.keys, info.id);
+        info.blocked.store(false, Ordering::Relaxed);
+        srv.stats.blocked_clients.fetch_sub(1, Ordering::Relaxed);
+        match woke {
+            Wake::Killed => return Err(Stop::Closed),
+            Wake::Timeout => {
+                outcome = timeout_outcome(srv, client, &args);
+            }
+            Wake::Unblocked => {
+                let how = info.unblock.swap(0, Ordering::Relaxed);
+                if how == 2 {
+                    outcome = dispatch::Outcome {
+                        reply: Some(crate::resp::Reply::err(
+                            "UNBLOCKED client unblocked via CLIENT UNBLOCK",
+                        )),
+                        block: None,
+                    };
+                } else {
+                    outcome = timeout_outcome(srv, client, &args);
+                }
+            }
+            Wake::Ready => {
+                outcome = dispatch::execute(srv, client, &args);
+                if outcome.block.is_none() {
+                    // Others may be waiting on the same keys and there may be more to serve.
+                    let keys: Vec<(usize, Bytes)> =
+                        block.keys.iter().map(|k| (db, k.clone())).collect();
+                    srv.waiters.signal(&keys);
+                }
+            }
+        }
+    }
+    if let Some(r) = outcome.reply {
+        r.write_to(out, client.proto);
+    }
+    Ok(())
+}
+
+enum Wake {
+    Ready,
+    Timeout,
+    Unblocked,
+    Killed,
+}
+
+/// The reply of a blocking command whose timeout expired: a null (array) as in Redis.
+fn timeout_outcome(_srv: &Server, client: &Client, args: &[Bytes]) -> dispatch::Outcome {
+    let name = crate::util::lower(&args[0]);
+    let reply = crate::commands::blocking_timeout_reply(&name, client.proto);
+    dispatch::Outcome {
+        reply: Some(reply),
+        block: None,
+    }
+}
+
+async fn wait_if_paused(
+    srv: &Server,
+    sock: &mut TcpStream,
+    out: &mut Vec<u8>,
+    args: &[Bytes],
+) -> Result<(), Stop> {
+    loop {
+        let p = *srv.pause.lock();
+        let now = crate::util::now_ms();
+        if p.until <= now {
+            return Ok(());
+        }
+        if p.write_only {
+            let is_write = dispatch::lookup(srv, args)
+                .map(|c| c.is_write() || c.has(crate::command::flags::MAY_REPLICATE))
+                .unwrap_or(false);
+            if !is_write {
+                return Ok(());
+            }
+        }
+        let name = crate::util::lower(&args[0]);
+        // CLIENT UNPAUSE must get through, as must commands that are not affected in Redis.
+        if name == "client" || name == "ping" && !p.write_only {
+            if name == "client" {
+                return Ok(());
+            }
+        }
+        flush(srv, sock, out).await?;
+        tokio::time::sleep(std::time::Duration::from_millis((p.until - now).min(10))).await;
+    }
+}

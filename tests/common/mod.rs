@@ -1,0 +1,258 @@
+//! Shared harness for integration tests: starts the real `tessera` binary on a free port
+//! and talks to it through the `redis` crate or a raw socket. The server is killed when the
+//! handle drops.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct TestServer {
+    pub port: u16,
+    child: Child,
+}
+
+/// A free TCP port on 127.0.0.1 (bind to port 0, read it back, release it).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl TestServer {
+    /// Starts with `--save '' --appendonly no` plus `extra` flags.
+    pub fn start() -> TestServer {
+        Self::start_with(&[])
+    }
+
+    pub fn start_with(extra: &[&str]) -> TestServer {
+        for _ in 0..5 {
+            let port = free_port();
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_tessera"));
+            cmd.args([
+                "--port",
+                &port.to_string(),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+            let child = cmd.spawn().expect("start tessera");
+            let mut s = TestServer { port, child };
+            if s.wait_ready() {
+                return s;
+            }
+            let _ = s.child.kill();
+        }
+        panic!("tessera did not start");
+    }
+
+    /// Starts with a config file's text (written to a temp file) plus extra flags.
+    pub fn start_with_config(text: &str, extra: &[&str]) -> (TestServer, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!(
+            "tessera-test-{}-{}",
+            std::process::id(),
+            free_port()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("redis.conf");
+        std::fs::write(&path, text).unwrap();
+        let port = free_port();
+        let child = Command::new(env!("CARGO_BIN_EXE_tessera"))
+            .arg(&path)
+            .args(["--port", &port.to_string(), "--dir", dir.to_str().unwrap()])
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start tessera");
+        let mut s = TestServer { port, child };
+        assert!(s.wait_ready(), "tessera did not start with config");
+        (s, path)
+    }
+
+    fn wait_ready(&mut self) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return false;
+            }
+            if let Ok(mut s) = TcpStream::connect(("127.0.0.1", self.port)) {
+                let _ = s.write_all(b"PING\r\n");
+                let mut buf = [0u8; 7];
+                if s.read_exact(&mut buf).is_ok() && &buf == b"+PONG\r\n" {
+                    return true;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    /// A synchronous `redis` crate connection.
+    pub fn conn(&self) -> redis::Connection {
+        redis::Client::open(self.url())
+            .unwrap()
+            .get_connection()
+            .unwrap()
+    }
+
+    /// A RESP3 connection.
+    pub fn conn3(&self) -> redis::Connection {
+        redis::Client::open(format!("{}?protocol=resp3", self.url()))
+            .unwrap()
+            .get_connection()
+            .unwrap()
+    }
+
+    pub fn raw(&self) -> Raw {
+        Raw::connect(self.port)
+    }
+
+    /// Whether the process is still running.
+    pub fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Waits for the process to exit (e.g. after SHUTDOWN), returns its exit code.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<i32> {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Ok(Some(st)) = self.child.try_wait() {
+                return st.code();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Sends a command with the `redis` crate and returns the raw `redis::Value`
+/// (errors come back as `Value::ServerError`, so their exact text can be asserted).
+pub fn q(con: &mut redis::Connection, args: &[&str]) -> redis::Value {
+    let mut c = redis::cmd(args[0]);
+    for a in &args[1..] {
+        c.arg(*a);
+    }
+    qc(con, &c)
+}
+
+/// Sends a prepared `redis::Cmd`, returning the raw reply (errors as `Value::ServerError`).
+pub fn qc(con: &mut redis::Connection, c: &redis::Cmd) -> redis::Value {
+    use redis::ConnectionLike;
+    match con.req_packed_command(&c.get_packed_command()) {
+        Ok(v) => v,
+        Err(e) => panic!("transport error for {c:?}: {e}"),
+    }
+}
+
+/// The error text of a reply (`ERR syntax error`), panicking if it isn't an error.
+pub fn err_text(v: &redis::Value) -> String {
+    match v {
+        redis::Value::ServerError(e) => {
+            let code = e.code();
+            match e.details() {
+                Some(d) => format!("{code} {d}"),
+                None => code.to_string(),
+            }
+        }
+        other => panic!("expected an error reply, got {other:?}"),
+    }
+}
+
+/// A raw socket client: write bytes, read back exact RESP bytes.
+pub struct Raw {
+    pub stream: BufReader<TcpStream>,
+}
+
+impl Raw {
+    pub fn connect(port: u16) -> Raw {
+        let s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        Raw {
+            stream: BufReader::new(s),
+        }
+    }
+
+    pub fn send(&mut self, bytes: &[u8]) {
+        self.stream.get_mut().write_all(bytes).unwrap();
+    }
+
+    /// Sends a command as a RESP multibulk.
+    pub fn cmd(&mut self, args: &[&[u8]]) {
+        let mut out = format!("*{}\r\n", args.len()).into_bytes();
+        for a in args {
+            out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+            out.extend_from_slice(a);
+            out.extend_from_slice(b"\r\n");
+        }
+        self.send(&out);
+    }
+
+    /// Reads one complete RESP reply (any type, nested) and returns its exact bytes.
+    pub fn read_reply(&mut self) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.read_into(&mut out);
+        out
+    }
+
+    fn read_line(&mut self, out: &mut Vec<u8>) -> String {
+        let mut line = Vec::new();
+        self.stream.read_until(b'\n', &mut line).unwrap();
+        assert!(!line.is_empty(), "connection closed");
+        out.extend_from_slice(&line);
+        String::from_utf8_lossy(&line[..line.len().saturating_sub(2)]).into_owned()
+    }
+
+    fn read_into(&mut self, out: &mut Vec<u8>) {
+        let line = self.read_line(out);
+        let (t, rest) = line.split_at(1);
+        match t {
+            "+" | "-" | ":" | "_" | "," | "#" | "(" => {}
+            "$" | "=" | "!" => {
+                let n: i64 = rest.parse().unwrap();
+                if n >= 0 {
+                    let mut buf = vec![0u8; n as usize + 2];
+                    self.stream.read_exact(&mut buf).unwrap();
+                    out.extend_from_slice(&buf);
+                }
+            }
+            "*" | "~" | ">" => {
+                let n: i64 = rest.parse().unwrap();
+                for _ in 0..n.max(0) {
+                    self.read_into(out);
+                }
+            }
+            "%" | "|" => {
+                let n: i64 = rest.parse().unwrap();
+                for _ in 0..n.max(0) * 2 {
+                    self.read_into(out);
+                }
+            }
+            _ => panic!("bad reply type in {line:?}"),
+        }
+    }
+
+    /// True if the server closed the connection (EOF) within the read timeout.
+    pub fn closed(&mut self) -> bool {
+        let mut buf = [0u8; 1];
+        matches!(self.stream.read(&mut buf), Ok(0) | Err(_))
+    }
+}
