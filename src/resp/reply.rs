@@ -300,7 +300,8 @@ mod tests {
         assert_eq!(format_double(100.0), "100");
         assert_eq!(format_double(-2.5), "-2.5");
         assert_eq!(format_double(0.0001), "0.0001");
-        assert_eq!(format_double(1e20), "100000000000000000000");
+        assert_eq!(format_double(1e20), "1e+20");
+        assert_eq!(format_double(1e7), "10000000");
         assert_eq!(format_double(f64::INFINITY), "inf");
         assert_eq!(format_double(3.0e-10), "3e-10");
     }
