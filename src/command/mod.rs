@@ -108,6 +108,9 @@ pub struct BlockOn {
     pub keys: Vec<Bytes>,
     /// Absolute deadline in Unix ms; None = forever.
     pub deadline: Option<u64>,
+    /// Arguments to run on wake instead of the original ones (e.g. XREAD with `$`
+    /// resolved to the last ID at the time it blocked).
+    pub rerun_args: Option<Vec<Bytes>>,
 }
 
 pub struct Ctx<'a> {

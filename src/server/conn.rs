@@ -220,8 +220,12 @@ async fn run_command(
 ) -> Result<(), Stop> {
     wait_if_paused(srv, sock, out, &args).await?;
     *info.last_cmd.lock() = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
+    let mut args = args;
     let mut outcome = dispatch::execute(srv, client, &args);
-    while let Some(block) = outcome.block.take() {
+    while let Some(mut block) = outcome.block.take() {
+        if let Some(a) = block.rerun_args.take() {
+            args = a;
+        }
         // Send what earlier pipelined commands produced before waiting.
         flush(srv, sock, out).await?;
         let notify = Arc::new(Notify::new());

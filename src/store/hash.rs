@@ -19,3 +19,18 @@ impl HashValue {
         self.map.is_empty()
     }
 }
+
+/// Accessors other families (SORT, RDB, ...) rely on; keep them when changing the
+/// representation.
+impl HashValue {
+    pub fn get(&self, field: &[u8]) -> Option<&[u8]> {
+        self.map.get(field).map(|v| v.as_bytes())
+    }
+    /// All (field, value) pairs, in no particular order.
+    pub fn pairs(&self) -> Vec<(Sds, Sds)> {
+        self.map
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+}

@@ -19,3 +19,15 @@ impl ListValue {
         self.items.is_empty()
     }
 }
+
+/// Accessors other families (SORT, RDB, ...) rely on; keep them when changing the
+/// representation.
+impl ListValue {
+    /// All elements, head to tail.
+    pub fn members(&self) -> Vec<Sds> {
+        self.items.iter().cloned().collect()
+    }
+    pub fn from_members(v: Vec<Sds>) -> ListValue {
+        ListValue { items: v.into() }
+    }
+}

@@ -19,3 +19,12 @@ impl SetValue {
         self.set.is_empty()
     }
 }
+
+/// Accessors other families (SORT, RDB, ...) rely on; keep them when changing the
+/// representation.
+impl SetValue {
+    /// All members, in no particular order.
+    pub fn members(&self) -> Vec<Sds> {
+        self.set.iter().cloned().collect()
+    }
+}

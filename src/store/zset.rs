@@ -18,3 +18,14 @@ impl ZSetValue {
         self.items.is_empty()
     }
 }
+
+/// Accessors other families (SORT, RDB, ...) rely on; keep them when changing the
+/// representation.
+impl ZSetValue {
+    /// All (member, score) pairs by ascending score, then member.
+    pub fn members(&self) -> Vec<(Sds, f64)> {
+        let mut v = self.items.clone();
+        v.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+        v
+    }
+}
