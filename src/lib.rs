@@ -8,6 +8,7 @@ pub mod command;
 pub mod commands;
 pub mod config;
 pub mod resp;
+pub mod scripting;
 pub mod server;
 pub mod store;
 pub mod util;

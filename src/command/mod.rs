@@ -55,6 +55,31 @@ impl<'a> Locks<'a> {
         Locks { store, held }
     }
 
+    /// Like `acquire`, but gives up (releasing what it took) while a script has been
+    /// running past busy-reply-threshold: the caller replies -BUSY instead of parking a
+    /// worker thread behind the script.
+    pub fn acquire_unless_busy(
+        store: &'a crate::store::Store,
+        mut shards: Vec<usize>,
+        busy: &crate::scripting::Busy,
+    ) -> Option<Locks<'a>> {
+        shards.sort_unstable();
+        shards.dedup();
+        let mut held = Vec::with_capacity(shards.len());
+        for s in shards {
+            loop {
+                if let Some(g) = store.try_lock_for(s, std::time::Duration::from_millis(5)) {
+                    held.push((s, g));
+                    break;
+                }
+                if busy.is_busy() {
+                    return None;
+                }
+            }
+        }
+        Some(Locks { store, held })
+    }
+
     pub fn all(store: &'a crate::store::Store) -> Locks<'a> {
         Locks::acquire(store, (0..store.nshards()).collect())
     }

@@ -71,10 +71,15 @@ fn exec(ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
     for (_, key, _) in &ctx.client.watched {
         shards.push(srv.store.shard_of(key));
     }
-    ctx.locks = if all {
-        Locks::all(&srv.store)
-    } else {
-        Locks::acquire(&srv.store, shards)
+    if all {
+        shards = (0..srv.store.nshards()).collect();
+    }
+    ctx.locks = match Locks::acquire_unless_busy(&srv.store, shards, &srv.scripting.busy) {
+        Some(l) => l,
+        None => {
+            unwatch_all(ctx);
+            return Reply::err(crate::scripting::BUSY_ERR);
+        }
     };
     if watch_failed(ctx) {
         unwatch_all(ctx);

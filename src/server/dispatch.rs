@@ -91,6 +91,9 @@ pub fn execute(srv: &Server, client: &mut Client, args: &[Bytes]) -> Outcome {
         cmd.stats.rejected.fetch_add(1, Ordering::Relaxed);
         return reject(srv, client, Reply::err("NOAUTH Authentication required."));
     }
+    if srv.scripting.busy.is_busy() && !cmd.has(flags::ALLOW_BUSY) {
+        return reject(srv, client, Reply::err(crate::scripting::BUSY_ERR));
+    }
     if client.multi.is_some() && !is_transaction_control(&cmd.name) {
         if cmd.has(flags::NO_MULTI) {
             cmd.stats.rejected.fetch_add(1, Ordering::Relaxed);
@@ -149,7 +152,10 @@ pub fn run(srv: &Server, client: &mut Client, cmd: &Arc<CommandSpec>, args: &[By
     *client.info.last_cmd.lock() = Some(cmd.clone());
     let locks = match shards_for(srv, cmd, args) {
         None => Locks::none(&srv.store),
-        Some(s) => Locks::acquire(&srv.store, s),
+        Some(s) => match Locks::acquire_unless_busy(&srv.store, s, &srv.scripting.busy) {
+            Some(l) => l,
+            None => return reject(srv, client, Reply::err(crate::scripting::BUSY_ERR)),
+        },
     };
     let handler = cmd.handler.expect("registered command has a handler");
     let mut ctx = Ctx::new(srv, client, locks);

@@ -136,8 +136,12 @@ impl Waiters {
     }
 }
 
+/// The Redis version Tessera is compatible with (INFO, HELLO, redis.REDIS_VERSION).
+pub const REDIS_COMPAT_VERSION: &str = "7.2.4";
+
 pub struct Server {
     pub config: Config,
+    pub scripting: crate::scripting::Scripting,
     pub store: Store,
     pub cmds: CommandTable,
     pub clients: Mutex<BTreeMap<u64, Arc<ClientInfo>>>,
@@ -176,6 +180,7 @@ impl Server {
         let now = crate::util::now_ms();
         crate::store::update_lru_clock();
         Server {
+            scripting: crate::scripting::Scripting::new(),
             store: Store::new(nshards, ndbs),
             cmds: crate::commands::build_table(),
             config,

@@ -238,6 +238,14 @@ impl Store {
         self.shards[shard].lock()
     }
 
+    pub fn try_lock_for(
+        &self,
+        shard: usize,
+        timeout: std::time::Duration,
+    ) -> Option<MutexGuard<'_, Shard>> {
+        self.shards[shard].try_lock_for(timeout)
+    }
+
     pub fn try_lock(&self, shard: usize) -> Option<MutexGuard<'_, Shard>> {
         self.shards[shard].try_lock()
     }

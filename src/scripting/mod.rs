@@ -1,0 +1,556 @@
+//! Lua scripting: one Lua 5.1 VM (mlua, vendored), Redis's sandbox and `redis.*` API, the
+//! script cache, and busy-script handling.
+//!
+//! A script runs with every shard locked (scripts may touch keys they did not declare), so
+//! it is atomic like in Redis. Its `redis.call`s go through `dispatch::call_locked`, so
+//! effects are propagated (wrapped in MULTI/EXEC) and stats are counted as for any command.
+//!
+//! A long script must never wedge the server: a Lua hook checks the elapsed time every few
+//! thousand instructions; past `busy-reply-threshold` the script is marked busy, other
+//! clients get `-BUSY` instead of waiting on a shard lock (`Locks::acquire_unless_busy`),
+//! and SCRIPT KILL / SHUTDOWN NOSAVE still run.
+
+pub mod convert;
+pub mod libs;
+
+use crate::command::Ctx;
+use crate::resp::Reply;
+use bytes::Bytes;
+use mlua::{Function, HookTriggers, Lua, MultiValue, Table, Value as LuaValue, VmState};
+use parking_lot::Mutex;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// State of the script currently running, shared with the Lua hook and other clients.
+#[derive(Default)]
+pub struct Busy {
+    pub running: AtomicBool,
+    pub start_ms: AtomicU64,
+    /// Set by the hook once the script ran past `busy-reply-threshold`.
+    pub over_threshold: AtomicBool,
+    pub kill: AtomicBool,
+    /// The script has written: SCRIPT KILL must refuse (UNKILLABLE).
+    pub wrote: AtomicBool,
+    pub threshold_ms: AtomicU64,
+    /// True if the running code is a FUNCTION (FUNCTION KILL) rather than EVAL.
+    pub is_function: AtomicBool,
+}
+
+impl Busy {
+    pub fn is_busy(&self) -> bool {
+        self.over_threshold.load(Ordering::Acquire)
+    }
+}
+
+pub const BUSY_ERR: &str =
+    "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+
+struct Vm {
+    lua: Lua,
+    /// sha1 (hex) -> (compiled function, body).
+    scripts: HashMap<String, (Function, Bytes)>,
+    /// The backing tables behind the read-only proxies (globals, redis).
+    globals: Table,
+    redis: Table,
+}
+
+pub struct Scripting {
+    vm: Mutex<Vm>,
+    pub busy: Arc<Busy>,
+}
+
+/// How a script was invoked.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// EVAL/EVALSHA: may write.
+    ReadWrite,
+    /// EVAL_RO/EVALSHA_RO or a `no-writes` function.
+    ReadOnly,
+}
+
+pub fn sha1_hex(b: &[u8]) -> String {
+    sha1_smol::Sha1::from(b).digest().to_string()
+}
+
+impl Scripting {
+    pub fn new() -> Scripting {
+        let busy = Arc::new(Busy::default());
+        let vm = new_vm(busy.clone()).expect("Lua VM setup");
+        Scripting {
+            vm: Mutex::new(vm),
+            busy,
+        }
+    }
+
+    /// SCRIPT LOAD: compiles and caches; returns the sha.
+    pub fn load(&self, body: &[u8]) -> Result<String, Reply> {
+        let sha = sha1_hex(body);
+        let mut vm = self.vm.lock();
+        if !vm.scripts.contains_key(&sha) {
+            let f = compile(&vm.lua, body)?;
+            vm.scripts
+                .insert(sha.clone(), (f, Bytes::copy_from_slice(body)));
+        }
+        Ok(sha)
+    }
+
+    pub fn exists(&self, sha: &str) -> bool {
+        self.vm
+            .lock()
+            .scripts
+            .contains_key(&sha.to_ascii_lowercase())
+    }
+
+    pub fn flush(&self) {
+        let mut vm = self.vm.lock();
+        vm.scripts.clear();
+        let _ = vm.lua.gc_collect();
+    }
+
+    pub fn cached_scripts(&self) -> (usize, usize) {
+        let vm = self.vm.lock();
+        let bytes = vm.scripts.values().map(|(_, b)| b.len()).sum();
+        (vm.scripts.len(), bytes)
+    }
+
+    pub fn used_memory(&self) -> usize {
+        self.vm.lock().lua.used_memory()
+    }
+
+    /// Runs a cached script (`sha`) or `body` (compiled and cached first).
+    pub fn eval(
+        &self,
+        ctx: &mut Ctx,
+        sha_or_body: ScriptRef,
+        keys: &[Bytes],
+        argv: &[Bytes],
+        mode: Mode,
+    ) -> Reply {
+        let mut vm = self.vm.lock();
+        let (sha, func) = match sha_or_body {
+            ScriptRef::Body(body) => {
+                let sha = sha1_hex(body);
+                if let Some((f, _)) = vm.scripts.get(&sha) {
+                    (sha, f.clone())
+                } else {
+                    let f = match compile(&vm.lua, body) {
+                        Ok(f) => f,
+                        Err(e) => return e,
+                    };
+                    vm.scripts
+                        .insert(sha.clone(), (f.clone(), Bytes::copy_from_slice(body)));
+                    (sha, f)
+                }
+            }
+            ScriptRef::Sha(sha) => {
+                let sha = sha.to_ascii_lowercase();
+                match vm.scripts.get(&sha) {
+                    Some((f, _)) => (sha, f.clone()),
+                    None => return Reply::err("NOSCRIPT No matching script. Please use EVAL."),
+                }
+            }
+        };
+        let globals = vm.globals.clone();
+        let redis = vm.redis.clone();
+        let lua = &vm.lua;
+        self.run(
+            ctx, lua, &globals, &redis, &sha, func, keys, argv, mode, false,
+        )
+    }
+
+    /// Runs a function value (EVAL body or FUNCTION callback) with the script environment.
+    #[allow(clippy::too_many_arguments)]
+    fn run(
+        &self,
+        ctx: &mut Ctx,
+        lua: &Lua,
+        globals: &Table,
+        redis: &Table,
+        sha: &str,
+        func: Function,
+        keys: &[Bytes],
+        argv: &[Bytes],
+        mode: Mode,
+        is_function: bool,
+    ) -> Reply {
+        let busy = &self.busy;
+        busy.start_ms
+            .store(crate::util::now_ms(), Ordering::Relaxed);
+        busy.over_threshold.store(false, Ordering::Relaxed);
+        busy.kill.store(false, Ordering::Relaxed);
+        busy.wrote.store(false, Ordering::Relaxed);
+        busy.is_function.store(is_function, Ordering::Relaxed);
+        busy.threshold_ms.store(
+            ctx.srv.config.get_i64("busy-reply-threshold").max(0) as u64,
+            Ordering::Relaxed,
+        );
+        busy.running.store(true, Ordering::Release);
+        let saved_db = ctx.client.db;
+        let was_in_exec = ctx.in_exec;
+        ctx.in_exec = true;
+        let caller_resp3 = ctx.client.proto >= 3;
+        let state = RefCell::new(CallState { ctx, resp: 2, mode });
+        let result = lua.scope(|scope| {
+            let call = scope.create_function(|lua, args: MultiValue| {
+                redis_call(lua, &mut state.borrow_mut(), args, true)
+            })?;
+            let pcall = scope.create_function(|lua, args: MultiValue| {
+                redis_call(lua, &mut state.borrow_mut(), args, false)
+            })?;
+            let setresp = scope.create_function(|_, v: LuaValue| {
+                let n = match v {
+                    LuaValue::Integer(i) => i as i64,
+                    LuaValue::Number(n) => n as i64,
+                    _ => 0,
+                };
+                if n != 2 && n != 3 {
+                    return Err(mlua::Error::RuntimeError(
+                        "RESP version must be 2 or 3.".into(),
+                    ));
+                }
+                state.borrow_mut().resp = n as u8;
+                Ok(())
+            })?;
+            redis.raw_set("call", call)?;
+            redis.raw_set("pcall", pcall)?;
+            redis.raw_set("setresp", setresp)?;
+            globals.raw_set("KEYS", bytes_table(lua, keys)?)?;
+            globals.raw_set("ARGV", bytes_table(lua, argv)?)?;
+            func.call::<LuaValue>(())
+        });
+        let st = state.into_inner();
+        let ctx = st.ctx;
+        ctx.client.db = saved_db;
+        ctx.in_exec = was_in_exec;
+        if ctx.multi_emitted && !was_in_exec {
+            ctx.srv
+                .propagate_effect(saved_db, vec![Bytes::from_static(b"EXEC")]);
+            ctx.multi_emitted = false;
+        }
+        let _ = redis.raw_remove("call");
+        let _ = redis.raw_remove("pcall");
+        let _ = redis.raw_remove("setresp");
+        busy.running.store(false, Ordering::Release);
+        busy.over_threshold.store(false, Ordering::Release);
+        match result {
+            Ok(v) => convert::lua_to_reply(&v, caller_resp3),
+            Err(e) => error_reply(&e, sha),
+        }
+    }
+}
+
+impl Default for Scripting {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+pub enum ScriptRef<'a> {
+    Body(&'a [u8]),
+    Sha(&'a str),
+}
+
+/// What `redis.call` needs while a script runs.
+struct CallState<'c, 'a> {
+    ctx: &'c mut Ctx<'a>,
+    /// The protocol of replies handed to Lua (redis.setresp).
+    resp: u8,
+    mode: Mode,
+}
+
+fn compile(lua: &Lua, body: &[u8]) -> Result<Function, Reply> {
+    lua.load(body)
+        .set_name("@user_script")
+        .into_function()
+        .map_err(|e| {
+            let msg = match &e {
+                mlua::Error::SyntaxError { message, .. } => message.clone(),
+                other => other.to_string(),
+            };
+            Reply::Error(format!("ERR Error compiling script (new function): {msg}").into())
+        })
+}
+
+fn bytes_table(lua: &Lua, items: &[Bytes]) -> mlua::Result<Table> {
+    let t = lua.create_table_with_capacity(items.len(), 0)?;
+    for (i, b) in items.iter().enumerate() {
+        t.raw_set(i + 1, lua.create_string(b)?)?;
+    }
+    Ok(t)
+}
+
+/// The current line of the script, for error messages (`on @user_script:N.`).
+fn current_line(lua: &Lua) -> i64 {
+    for level in 1..4 {
+        if let Some(line) = lua.inspect_stack(level, |d| d.current_line()).flatten() {
+            if line > 0 {
+                return line as i64;
+            }
+        }
+    }
+    0
+}
+
+/// A raised error carrying a Redis error reply (from `redis.call` or `redis.error_reply`).
+#[derive(Debug)]
+struct RedisErr {
+    msg: String,
+    line: i64,
+}
+
+impl std::fmt::Display for RedisErr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.msg)
+    }
+}
+
+impl std::error::Error for RedisErr {}
+
+fn raise(lua: &Lua, msg: &str) -> mlua::Error {
+    mlua::Error::external(RedisErr {
+        msg: msg.to_string(),
+        line: current_line(lua),
+    })
+}
+
+/// `redis.call` (`raise` = true) and `redis.pcall`.
+fn redis_call(
+    lua: &Lua,
+    st: &mut CallState,
+    args: MultiValue,
+    raise_errors: bool,
+) -> mlua::Result<LuaValue> {
+    let fail = |lua: &Lua, msg: &str| -> mlua::Result<LuaValue> {
+        if raise_errors {
+            Err(raise(lua, msg))
+        } else {
+            convert::error_table(lua, msg)
+        }
+    };
+    if args.is_empty() {
+        return fail(
+            lua,
+            "ERR Please specify at least one argument for this redis lib call",
+        );
+    }
+    let mut argv: Vec<Bytes> = Vec::with_capacity(args.len());
+    for a in args.iter() {
+        match a {
+            LuaValue::String(s) => argv.push(Bytes::copy_from_slice(&s.as_bytes())),
+            LuaValue::Integer(_) | LuaValue::Number(_) => match lua.coerce_string(a.clone())? {
+                Some(s) => argv.push(Bytes::copy_from_slice(&s.as_bytes())),
+                None => {
+                    return fail(
+                        lua,
+                        "ERR Lua redis lib command arguments must be strings or integers",
+                    )
+                }
+            },
+            _ => {
+                return fail(
+                    lua,
+                    "ERR Lua redis lib command arguments must be strings or integers",
+                )
+            }
+        }
+    }
+    let ctx = &mut *st.ctx;
+    let srv = ctx.srv;
+    let Some(cmd) = srv.cmds.get(&argv[0]).cloned() else {
+        return fail(lua, "ERR Unknown Redis command called from script");
+    };
+    let cmd = if !cmd.subcommands.is_empty() {
+        match argv
+            .get(1)
+            .and_then(|s| cmd.subcommands.get(&crate::util::lower(s)))
+        {
+            Some(s) => s.clone(),
+            None => return fail(lua, "ERR Unknown Redis command called from script"),
+        }
+    } else {
+        cmd
+    };
+    let argc = argv.len() as i32;
+    if (cmd.arity > 0 && argc != cmd.arity) || (cmd.arity < 0 && argc < -cmd.arity) {
+        return fail(
+            lua,
+            "ERR Wrong number of args calling Redis command from script",
+        );
+    }
+    use crate::command::flags;
+    if cmd.has(flags::NOSCRIPT) {
+        return fail(lua, "ERR This Redis command is not allowed from script");
+    }
+    if cmd.is_write() {
+        if st.mode == Mode::ReadOnly {
+            return fail(
+                lua,
+                "ERR Write commands are not allowed from read-only scripts.",
+            );
+        }
+        srv.scripting.busy.wrote.store(true, Ordering::Relaxed);
+    }
+    let reply = crate::server::dispatch::call_locked(ctx, &cmd, &argv);
+    if let Reply::Error(e) = &reply {
+        return fail(lua, e);
+    }
+    convert::reply_to_lua(lua, &reply, st.resp)
+}
+
+/// The reply for a script that ended with an error, in Redis 7's format:
+/// `<error> script: <sha>, on @user_script:<line>.`
+fn error_reply(e: &mlua::Error, sha: &str) -> Reply {
+    // A redis.call error (or error_reply raised) keeps its own code.
+    if let Some(re) = find_redis_err(e) {
+        let code_msg = if re.msg.starts_with(|c: char| c.is_ascii_uppercase())
+            && re
+                .msg
+                .split(' ')
+                .next()
+                .is_some_and(|w| w.chars().all(|c| c.is_ascii_uppercase()))
+        {
+            re.msg.clone()
+        } else {
+            format!("ERR {}", re.msg)
+        };
+        return Reply::Error(
+            format!("{code_msg} script: {sha}, on @user_script:{}.", re.line).into(),
+        );
+    }
+    let msg = match e {
+        mlua::Error::RuntimeError(m) => m.clone(),
+        mlua::Error::CallbackError { cause, .. } => return error_reply(cause, sha),
+        mlua::Error::MemoryError(m) => m.clone(),
+        other => other.to_string(),
+    };
+    // Runtime errors start with "user_script:N: ..."; take the line from there.
+    let line = msg
+        .strip_prefix("user_script:")
+        .and_then(|r| r.split(':').next())
+        .and_then(|n| n.parse::<i64>().ok())
+        .unwrap_or(0);
+    let msg = msg.lines().next().unwrap_or("").to_string();
+    Reply::Error(format!("ERR {msg} script: {sha}, on @user_script:{line}.").into())
+}
+
+fn find_redis_err(e: &mlua::Error) -> Option<&RedisErr> {
+    match e {
+        mlua::Error::ExternalError(x) => x.downcast_ref::<RedisErr>(),
+        mlua::Error::CallbackError { cause, .. } => find_redis_err(cause),
+        mlua::Error::WithContext { cause, .. } => find_redis_err(cause),
+        _ => None,
+    }
+}
+
+/// Builds the VM: libraries, the `redis` table, read-only globals, the busy hook.
+fn new_vm(busy: Arc<Busy>) -> mlua::Result<Vm> {
+    use mlua::StdLib;
+    let lua = Lua::new_with(
+        StdLib::TABLE | StdLib::STRING | StdLib::MATH | StdLib::OS,
+        mlua::LuaOptions::default(),
+    )?;
+    let g = lua.globals();
+    // Redis keeps only os.clock (7.2) from os; no io, no loading of code or files.
+    let os: Table = g.get("os")?;
+    let clock: Function = os.get("clock")?;
+    let new_os = lua.create_table()?;
+    new_os.set("clock", clock)?;
+    g.set("os", new_os)?;
+    for name in ["loadfile", "dofile", "require", "module", "load"] {
+        g.raw_remove(name)?;
+    }
+    let redis = lua.create_table()?;
+    libs::install_redis_api(&lua, &redis)?;
+    g.set("redis", redis.clone())?;
+    libs::install(&lua, &g)?;
+    // math.random on redisLrand48, seeded once at start: one continuous sequence across
+    // scripts, as Redis 7 does (checked against redis-server 7.0).
+    libs::install_random(&lua, &g)?;
+    libs::reset_random(&lua)?;
+    for name in ["print"] {
+        g.raw_remove(name)?;
+    }
+    let globals = protect_globals(&lua)?;
+    let hook_busy = busy.clone();
+    lua.set_hook(
+        HookTriggers::new().every_nth_instruction(10_000),
+        move |_lua, debug| {
+            let b = &hook_busy;
+            let elapsed = crate::util::now_ms().saturating_sub(b.start_ms.load(Ordering::Relaxed));
+            if elapsed >= b.threshold_ms.load(Ordering::Relaxed) {
+                b.over_threshold.store(true, Ordering::Release);
+            }
+            if b.kill.load(Ordering::Acquire) {
+                return Err(mlua::Error::external(RedisErr {
+                    msg: "ERR Script killed by user with SCRIPT KILL...".into(),
+                    line: debug.current_line().unwrap_or(0) as i64,
+                }));
+            }
+            Ok(VmState::Continue)
+        },
+    )?;
+    Ok(Vm {
+        lua,
+        scripts: HashMap::new(),
+        globals,
+        redis,
+    })
+}
+
+/// Makes the global table and the library tables read-only, as Redis 7 does: assigning a
+/// global fails ("Attempt to modify a readonly table" for existing names, "Script attempted
+/// to create global variable" for new ones) and reading an undefined one fails.
+/// Returns the backing table of the globals (KEYS/ARGV are set there from Rust).
+fn protect_globals(lua: &Lua) -> mlua::Result<Table> {
+    let setup: Function = lua
+        .load(
+            r#"
+            local rawset, rawget, setmetatable, pairs, error, tostring, type, ipairs =
+                rawset, rawget, setmetatable, pairs, error, tostring, type, ipairs
+            local G = _G
+            local real = {}
+            for k, v in pairs(_G) do real[k] = v end
+            local allowed_nil = { loadstring = true, __redis__compat = true }
+            local function readonly(t)
+                local proxy = {}
+                setmetatable(proxy, {
+                    __index = t,
+                    __newindex = function() error("Attempt to modify a readonly table", 2) end,
+                    __metatable = false,
+                })
+                return proxy
+            end
+            for _, lib in ipairs({"string", "table", "math", "os", "redis", "cjson", "cmsgpack", "bit", "struct"}) do
+                if type(real[lib]) == "table" then real[lib] = readonly(real[lib]) end
+            end
+            real._G = G
+            local mt = {
+                __index = function(_, k)
+                    local v = rawget(real, k)
+                    if v == nil and not allowed_nil[k] then
+                        error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
+                    end
+                    return v
+                end,
+                __newindex = function(_, k, v)
+                    -- Redis 7 makes the globals table read-only: creating a global fails
+                    -- the same way as overwriting one.
+                    error("Attempt to modify a readonly table", 2)
+                end,
+                __metatable = false,
+            }
+            local names = {}
+            for k in pairs(G) do names[#names + 1] = k end
+            for _, k in ipairs(names) do rawset(G, k, nil) end
+            setmetatable(G, mt)
+            return real
+            "#,
+        )
+        .set_name("=protect")
+        .into_function()?;
+    let real: Table = setup.call(())?;
+    // The `redis` table seen by scripts is a read-only proxy; Rust keeps the real one.
+    Ok(real)
+}
