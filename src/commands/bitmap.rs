@@ -199,6 +199,9 @@ fn find_bit(p: &[u8], bit: u8, sb: u64, eb: u64) -> Option<u64> {
         }
         pos += 1;
     }
+    if pos > eb {
+        return None;
+    }
     // Whole bytes: skip those that can't contain the bit, a word at a time.
     let last_full = if eb & 7 == 7 {
         (eb >> 3) as i64
@@ -661,4 +664,103 @@ fn bitfield_generic(ctx: &mut Ctx, args: &[Bytes], ro: bool) -> Reply {
         ctx.notify(notify::STRING, "setbit", key);
     }
     Reply::Array(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::string::testkit::Kit;
+
+    fn pe(k: &mut Kit, line: &str) -> (Vec<String>, Vec<String>) {
+        let r = k.run(line);
+        (r.propagated, r.events)
+    }
+
+    fn v(s: &[&str]) -> Vec<String> {
+        s.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn events_and_propagation() {
+        let mut k = Kit::new();
+        assert_eq!(
+            pe(&mut k, "SETBIT b 7 1"),
+            (v(&["SETBIT b 7 1"]), v(&["setbit:b"]))
+        );
+        // Unchanged bit: nothing to propagate or notify (Redis 7.2).
+        assert_eq!(pe(&mut k, "SETBIT b 7 1"), (v(&[]), v(&[])));
+        assert_eq!(pe(&mut k, "SETBIT b 6 0"), (v(&[]), v(&[])));
+        assert_eq!(
+            pe(&mut k, "SETBIT b 100 0"),
+            (v(&["SETBIT b 100 0"]), v(&["setbit:b"]))
+        );
+        assert_eq!(pe(&mut k, "GETBIT b 7"), (v(&[]), v(&[])));
+        assert_eq!(
+            pe(&mut k, "BITFIELD b SET u8 0 1"),
+            (v(&["BITFIELD b SET u8 0 1"]), v(&["setbit:b"]))
+        );
+        assert_eq!(pe(&mut k, "BITFIELD b GET u8 0"), (v(&[]), v(&[])));
+        assert_eq!(
+            pe(&mut k, "BITOP NOT d b"),
+            (v(&["BITOP NOT d b"]), v(&["set:d"]))
+        );
+        assert_eq!(
+            pe(&mut k, "BITOP AND d nokey"),
+            (v(&["BITOP AND d nokey"]), v(&["del:d"]))
+        );
+        assert_eq!(pe(&mut k, "BITOP AND d nokey"), (v(&[]), v(&[])));
+    }
+
+    #[test]
+    fn overflow_rules() {
+        // Unsigned: wrap/sat/fail.
+        assert_eq!(unsigned_overflow(250, 10, 8, Overflow::Wrap), Some(4));
+        assert_eq!(unsigned_overflow(250, 10, 8, Overflow::Sat), Some(255));
+        assert_eq!(unsigned_overflow(5, -10, 8, Overflow::Sat), Some(0));
+        assert_eq!(unsigned_overflow(5, -10, 8, Overflow::Wrap), Some(251));
+        assert_eq!(unsigned_overflow(5, 10, 8, Overflow::Wrap), None);
+        // Signed.
+        assert_eq!(signed_overflow(120, 10, 8, Overflow::Wrap), Some(-126));
+        assert_eq!(signed_overflow(120, 10, 8, Overflow::Sat), Some(127));
+        assert_eq!(signed_overflow(-120, -10, 8, Overflow::Sat), Some(-128));
+        assert_eq!(
+            signed_overflow(i64::MAX, 1, 64, Overflow::Wrap),
+            Some(i64::MIN)
+        );
+        assert_eq!(signed_overflow(-1, 1, 64, Overflow::Wrap), None);
+        // Bit order: most significant bit of byte 0 first.
+        let mut p = [0u8; 3];
+        set_field(&mut p, 4, 8, 0xab);
+        assert_eq!(p, [0x0a, 0xb0, 0]);
+        assert_eq!(get_unsigned(&p, 4, 8), 0xab);
+        assert_eq!(get_signed(&p, 4, 8), 0xab_u8 as i8 as i64);
+        assert_eq!(get_unsigned(&p, 20, 8), 0);
+    }
+
+    #[test]
+    fn find_bit_matches_a_naive_scan() {
+        let data: Vec<u8> = (0..40u32).map(|i| (i * 37 % 256) as u8).collect();
+        let mut p = data.clone();
+        p[10..30].fill(0);
+        let naive = |bit: u8, sb: u64, eb: u64| {
+            (sb..=eb).find(|&i| (p[(i >> 3) as usize] >> (7 - (i & 7))) & 1 == bit)
+        };
+        for bit in [0u8, 1] {
+            for sb in [0u64, 3, 8, 13, 80, 81, 200] {
+                for eb in [sb, sb + 1, sb + 7, sb + 70, 319] {
+                    if eb >= 320 || sb > eb {
+                        continue;
+                    }
+                    assert_eq!(
+                        find_bit(&p, bit, sb, eb),
+                        naive(bit, sb, eb),
+                        "{bit} {sb} {eb}"
+                    );
+                }
+            }
+        }
+        let ones = [0xffu8; 20];
+        assert_eq!(find_bit(&ones, 0, 0, 159), None);
+        assert_eq!(find_bit(&ones, 1, 5, 159), Some(5));
+    }
 }

@@ -772,3 +772,186 @@ fn lcs(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         Reply::Bulk(Bytes::from(result))
     }
 }
+
+/// Runs handlers directly to check what integration tests can't see yet: how a command is
+/// propagated (AOF/replicas) and which keyspace events it queues.
+#[cfg(test)]
+pub(crate) mod testkit {
+    use crate::command::{Ctx, Locks, Propagate};
+    use crate::resp::Reply;
+    use crate::server::client::{Client, ClientInfo};
+    use crate::server::Server;
+    use bytes::Bytes;
+    use std::sync::Arc;
+
+    pub struct Kit {
+        pub srv: Server,
+        pub client: Client,
+    }
+
+    /// What one command did.
+    pub struct Ran {
+        pub reply: Reply,
+        /// Commands fed to AOF/replicas, space-joined ("SET k v PXAT 123").
+        pub propagated: Vec<String>,
+        /// Keyspace events as "event:key".
+        pub events: Vec<String>,
+        pub now: u64,
+    }
+
+    impl Kit {
+        pub fn new() -> Kit {
+            let srv = Server::new(crate::config::Config::default());
+            srv.config.hot.notify_flags.store(
+                crate::config::notify::ALL
+                    | crate::config::notify::KEYSPACE
+                    | crate::config::notify::KEYEVENT,
+                std::sync::atomic::Ordering::Relaxed,
+            );
+            let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+            let info = Arc::new(ClientInfo::new(1, "test".into(), "test".into(), -1));
+            Kit {
+                srv,
+                client: Client::new(info, true, tx),
+            }
+        }
+
+        pub fn run(&mut self, line: &str) -> Ran {
+            let args: Vec<Bytes> = line
+                .split(' ')
+                .map(|s| Bytes::copy_from_slice(s.as_bytes()))
+                .collect();
+            let cmd = crate::server::dispatch::lookup(&self.srv, &args).expect("known command");
+            let handler = cmd.handler.expect("handler");
+            let locks = Locks::all(&self.srv.store);
+            let mut ctx = Ctx::new(&self.srv, &mut self.client, locks);
+            let reply = handler(&mut ctx, &args);
+            let join = |v: &[Bytes]| {
+                v.iter()
+                    .map(|a| String::from_utf8_lossy(a).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            let propagated = if ctx.dirty == 0 {
+                Vec::new()
+            } else {
+                match std::mem::take(&mut ctx.propagate) {
+                    Propagate::AsIs => vec![join(&args)],
+                    Propagate::Nothing => Vec::new(),
+                    Propagate::Rewritten(cmds) => cmds.iter().map(|c| join(c)).collect(),
+                }
+            };
+            let events = ctx
+                .events
+                .iter()
+                .map(|e| format!("{}:{}", e.event, String::from_utf8_lossy(&e.key)))
+                .collect();
+            Ran {
+                reply,
+                propagated,
+                events,
+                now: ctx.now,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testkit::Kit;
+    use crate::resp::Reply;
+
+    fn p(r: &super::testkit::Ran) -> Vec<&str> {
+        r.propagated.iter().map(|s| s.as_str()).collect()
+    }
+    fn ev(r: &super::testkit::Ran) -> Vec<&str> {
+        r.events.iter().map(|s| s.as_str()).collect()
+    }
+
+    #[test]
+    fn set_propagation_and_events() {
+        let mut k = Kit::new();
+        let r = k.run("SET k v");
+        assert_eq!((p(&r), ev(&r)), (vec!["SET k v"], vec!["set:k"]));
+        let r = k.run("SET k v EX 100");
+        let at = r.now + 100_000;
+        assert_eq!(p(&r), vec![format!("SET k v PXAT {at}")]);
+        assert_eq!(ev(&r), vec!["set:k", "expire:k"]);
+        let r = k.run("SET k v PX 100");
+        assert_eq!(p(&r), vec![format!("SET k v PXAT {}", r.now + 100)]);
+        let r = k.run("SET k v EXAT 2000000000");
+        assert_eq!(p(&r), vec!["SET k v PXAT 2000000000000"]);
+        let r = k.run("SET k v2 GET KEEPTTL get");
+        assert_eq!(r.reply, Reply::bulk("v"));
+        assert_eq!(p(&r), vec!["SET k v2 KEEPTTL"]);
+        let r = k.run("SET k v NX");
+        assert_eq!((p(&r), ev(&r)), (vec![], vec![]));
+        let r = k.run("SETEX k 10 v");
+        assert_eq!(p(&r), vec![format!("SET k v PXAT {}", r.now + 10_000)]);
+        let r = k.run("PSETEX k 10 v");
+        assert_eq!(p(&r), vec![format!("SET k v PXAT {}", r.now + 10)]);
+        let r = k.run("SETNX k v");
+        assert_eq!((p(&r), ev(&r)), (vec![], vec![]));
+        let r = k.run("SETNX k2 v");
+        assert_eq!((p(&r), ev(&r)), (vec!["SETNX k2 v"], vec!["set:k2"]));
+        let r = k.run("MSET a 1 b 2");
+        assert_eq!(
+            (p(&r), ev(&r)),
+            (vec!["MSET a 1 b 2"], vec!["set:a", "set:b"])
+        );
+        let r = k.run("MSETNX a 1 c 2");
+        assert_eq!((p(&r), ev(&r)), (vec![], vec![]));
+        let r = k.run("GETSET a 5");
+        assert_eq!((p(&r), ev(&r)), (vec!["SET a 5"], vec!["set:a"]));
+    }
+
+    #[test]
+    fn getex_getdel_propagation_and_events() {
+        let mut k = Kit::new();
+        k.run("SET k v");
+        let r = k.run("GETEX k EX 100");
+        assert_eq!(p(&r), vec![format!("PEXPIREAT k {}", r.now + 100_000)]);
+        assert_eq!(ev(&r), vec!["expire:k"]);
+        let r = k.run("GETEX k PERSIST");
+        assert_eq!((p(&r), ev(&r)), (vec!["PERSIST k"], vec!["persist:k"]));
+        let r = k.run("GETEX k PERSIST");
+        assert_eq!((p(&r), ev(&r)), (vec![], vec![]));
+        let r = k.run("GETEX k");
+        assert_eq!((p(&r), ev(&r)), (vec![], vec![]));
+        let r = k.run("GETEX k PXAT 1");
+        assert_eq!((p(&r), ev(&r)), (vec!["DEL k"], vec!["del:k"]));
+        assert_eq!(r.reply, Reply::bulk("v"));
+        k.run("SET k v");
+        let r = k.run("GETDEL k");
+        assert_eq!((p(&r), ev(&r)), (vec!["DEL k"], vec!["del:k"]));
+        let r = k.run("GETDEL k");
+        assert_eq!((p(&r), ev(&r)), (vec![], vec![]));
+    }
+
+    #[test]
+    fn numeric_and_range_events() {
+        let mut k = Kit::new();
+        let r = k.run("INCR n");
+        assert_eq!((p(&r), ev(&r)), (vec!["INCR n"], vec!["incrby:n"]));
+        let r = k.run("DECRBY n 5");
+        assert_eq!(ev(&r), vec!["incrby:n"]);
+        let r = k.run("INCRBYFLOAT f 0.1");
+        assert_eq!(p(&r), vec!["SET f 0.1 KEEPTTL"]);
+        assert_eq!(ev(&r), vec!["incrbyfloat:f"]);
+        let r = k.run("INCRBYFLOAT f 0.2");
+        assert_eq!(p(&r), vec!["SET f 0.3 KEEPTTL"]);
+        let r = k.run("INCRBYFLOAT f x");
+        assert_eq!((p(&r), ev(&r)), (vec![], vec![]));
+        let r = k.run("APPEND s abc");
+        assert_eq!((p(&r), ev(&r)), (vec!["APPEND s abc"], vec!["append:s"]));
+        let r = k.run("APPEND s ");
+        assert_eq!(ev(&r), vec!["append:s"]);
+        let r = k.run("SETRANGE s 1 x");
+        assert_eq!(
+            (p(&r), ev(&r)),
+            (vec!["SETRANGE s 1 x"], vec!["setrange:s"])
+        );
+        let r = k.run("SETRANGE s 1 ");
+        assert_eq!((p(&r), ev(&r)), (vec![], vec![]));
+    }
+}
