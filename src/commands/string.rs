@@ -339,7 +339,7 @@ fn mget(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 }
 
 fn mset_generic(ctx: &mut Ctx, args: &[Bytes], nx: bool) -> Reply {
-    if args.len() % 2 == 0 {
+    if args.len().is_multiple_of(2) {
         return err::wrong_args(if nx { "msetnx" } else { "mset" });
     }
     if nx {
