@@ -480,33 +480,32 @@ fn strlen(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 
 /// INCR/DECR/INCRBY/DECRBY (Redis's incrDecrCommand). The TTL is kept.
 fn incr_decr(ctx: &mut Ctx, key: &Bytes, incr: i64) -> Reply {
-    let cur = match ctx.lookup(key) {
-        None => None,
-        Some(e) => match &e.value {
-            Value::Str(StrValue::Int(i)) => Some(*i),
-            Value::Str(s) => {
-                let mut buf = [0u8; 20];
-                match crate::util::parse_i64(s.bytes(&mut buf)) {
-                    Some(i) => Some(i),
-                    None => return err::not_int(),
+    let new = match ctx.lookup(key) {
+        Some(e) => {
+            let old = match &e.value {
+                Value::Str(StrValue::Int(i)) => *i,
+                Value::Str(s) => {
+                    let mut buf = [0u8; 20];
+                    match crate::util::parse_i64(s.bytes(&mut buf)) {
+                        Some(i) => i,
+                        None => return err::not_int(),
+                    }
                 }
-            }
-            _ => return err::wrong_type(),
-        },
-    };
-    let old = cur.unwrap_or(0);
-    let Some(new) = old.checked_add(incr) else {
-        return err::overflow();
-    };
-    match cur {
-        Some(_) => {
-            if let Some(e) = ctx.lookup(key) {
-                e.value = Value::Str(StrValue::Int(new));
-            }
+                _ => return err::wrong_type(),
+            };
+            let Some(new) = old.checked_add(incr) else {
+                return err::overflow();
+            };
+            // Updated in place: the entry keeps its TTL.
+            e.value = Value::Str(StrValue::Int(new));
             ctx.modified(key);
+            new
         }
-        None => ctx.set_value(key, Value::Str(StrValue::Int(new)), 0, false),
-    }
+        None => {
+            ctx.set_value(key, Value::Str(StrValue::Int(incr)), 0, false);
+            incr
+        }
+    };
     ctx.notify(notify::STRING, "incrby", key);
     Reply::Int(new)
 }
