@@ -76,7 +76,8 @@ mod tests {
         assert_eq!(ld_add(b"0", b"1e20").unwrap(), b"100000000000000000000");
         assert_eq!(ld_add(b"0", b"0x10").unwrap(), b"16");
         assert_eq!(ld_add(b"-0.1", b"0.1").unwrap(), b"0");
-        assert_eq!(ld_add(b"1\0x", b"1").unwrap(), b"2");
+        assert_eq!(ld_add(b"1\0x", b"1"), Err(LdError::BadValue));
+        assert_eq!(ld_add(b"1", b"1\0"), Err(LdError::BadIncr));
         assert_eq!(ld_add(b"abc", b"1"), Err(LdError::BadValue));
         assert_eq!(ld_add(b"1", b" 1"), Err(LdError::BadIncr));
         assert_eq!(ld_add(b"1", b"1 "), Err(LdError::BadIncr));

@@ -545,3 +545,42 @@ fn bitfield_ops() {
         ],
     );
 }
+
+fn changes(c: &mut redis::Connection) -> i64 {
+    let Value::BulkString(info) = q(c, &["INFO", "persistence"]) else {
+        panic!("INFO")
+    };
+    let text = String::from_utf8_lossy(&info).into_owned();
+    text.lines()
+        .find_map(|l| l.strip_prefix("rdb_changes_since_last_save:"))
+        .expect("rdb_changes_since_last_save")
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// Redis 7.2: SETBIT and BITFIELD count a change only when the key is created or grown or
+/// a value actually changes (Redis's "SETBIT/BITFIELD only increase dirty when the value
+/// changed").
+#[test]
+fn setbit_bitfield_dirty_only_on_change() {
+    let s = TestServer::start();
+    let mut c = s.conn();
+    if !have(&mut c, "info") {
+        eprintln!("INFO not available: skipped");
+        return;
+    }
+    let d0 = changes(&mut c);
+    q(&mut c, &["SETBIT", "foo", "0", "0"]);
+    q(&mut c, &["BITFIELD", "foo2", "SET", "i5", "0", "0"]);
+    let d1 = changes(&mut c);
+    assert_eq!(d1, d0 + 2);
+    q(&mut c, &["SETBIT", "foo", "0", "0"]);
+    q(&mut c, &["BITFIELD", "foo2", "SET", "i5", "0", "0"]);
+    assert_eq!(changes(&mut c), d1);
+    for v in ["1", "1", "0", "0"] {
+        q(&mut c, &["SETBIT", "foo", "0", v]);
+        q(&mut c, &["BITFIELD", "foo2", "SET", "i5", "0", v]);
+    }
+    assert_eq!(changes(&mut c), d1 + 4);
+}

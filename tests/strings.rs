@@ -714,6 +714,27 @@ fn incrbyfloat_formats_like_redis() {
         err_text(&q(&mut c, &["INCRBYFLOAT", "sp", "1 "])),
         "ERR value is not a valid float"
     );
+    // An embedded NUL byte makes the value invalid (Redis's "string to double with null
+    // terminator" test).
+    check(
+        &mut c,
+        &[
+            ("SET z 1", "OK"),
+            ("SETRANGE z 2 2", ":3"),
+            ("INCRBYFLOAT z 1", "-ERR value is not a valid float"),
+            ("INCRBYFLOAT f1 1", "$1"),
+            ("INCRBYFLOAT f1 -1.1", "$-0.1"),
+        ],
+    );
+    // No negative zero.
+    assert_eq!(
+        render(&q(&mut c, &["INCRBYFLOAT", "nz", "0.024390243902439025"])),
+        "$0.02439024390243902"
+    );
+    assert_eq!(
+        render(&q(&mut c, &["INCRBYFLOAT", "nz", "-0.024390243902439025"])),
+        "$0"
+    );
     // Beyond double range but within long double: printed in full, as Redis does.
     match q(&mut c, &["INCRBYFLOAT", "huge", "1e400"]) {
         Value::BulkString(b) => {

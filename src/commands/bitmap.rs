@@ -603,7 +603,7 @@ fn bitfield_generic(ctx: &mut Ctx, args: &[Bytes], ro: bool) -> Reply {
     if ro {
         return Reply::err("ERR BITFIELD_RO only supports the GET subcommand");
     }
-    let (p, _) = match string_for_write(ctx, key, (highest_write >> 3) as usize + 1) {
+    let (p, grown) = match string_for_write(ctx, key, (highest_write >> 3) as usize + 1) {
         Ok(v) => v,
         Err(e) => return e,
     };
@@ -618,7 +618,6 @@ fn bitfield_generic(ctx: &mut Ctx, args: &[Bytes], ro: bool) -> Reply {
             });
             continue;
         }
-        changes += 1;
         let (ok, ret, newval) = if o.signed {
             let old = get_signed(p, o.offset, o.bits);
             let (ovf, new, ret) = if o.op == FieldOp::IncrBy {
@@ -652,7 +651,12 @@ fn bitfield_generic(ctx: &mut Ctx, args: &[Bytes], ro: bool) -> Reply {
             (!(ovf && o.overflow == Overflow::Fail), ret as i64, new)
         };
         if ok {
+            // Only a created/grown string or a changed value counts as a change (7.2).
+            let before = get_unsigned(p, o.offset, o.bits);
             set_field(p, o.offset, o.bits, newval);
+            if grown || before != get_unsigned(p, o.offset, o.bits) {
+                changes += 1;
+            }
             out.push(Reply::Int(ret));
         } else {
             out.push(Reply::Nil);
@@ -696,10 +700,30 @@ mod tests {
         );
         assert_eq!(pe(&mut k, "GETBIT b 7"), (v(&[]), v(&[])));
         assert_eq!(
-            pe(&mut k, "BITFIELD b SET u8 0 1"),
-            (v(&["BITFIELD b SET u8 0 1"]), v(&["setbit:b"]))
+            pe(&mut k, "BITFIELD b SET u8 0 3"),
+            (v(&["BITFIELD b SET u8 0 3"]), v(&["setbit:b"]))
         );
         assert_eq!(pe(&mut k, "BITFIELD b GET u8 0"), (v(&[]), v(&[])));
+        // Same value again, a failed write: no change (Redis 7.2).
+        assert_eq!(pe(&mut k, "BITFIELD b SET u8 0 3"), (v(&[]), v(&[])));
+        assert_eq!(pe(&mut k, "BITFIELD b INCRBY u8 0 0"), (v(&[]), v(&[])));
+        assert_eq!(
+            pe(&mut k, "BITFIELD b OVERFLOW FAIL INCRBY u8 0 255"),
+            (v(&[]), v(&[]))
+        );
+        assert_eq!(
+            pe(&mut k, "BITFIELD b SET i5 0 0 SET u8 0 2"),
+            (v(&["BITFIELD b SET i5 0 0 SET u8 0 2"]), v(&["setbit:b"]))
+        );
+        // A new key counts even when the value written is zero.
+        assert_eq!(
+            pe(&mut k, "BITFIELD b2 SET i5 0 0"),
+            (v(&["BITFIELD b2 SET i5 0 0"]), v(&["setbit:b2"]))
+        );
+        assert_eq!(
+            pe(&mut k, "SETBIT b3 0 0"),
+            (v(&["SETBIT b3 0 0"]), v(&["setbit:b3"]))
+        );
         assert_eq!(
             pe(&mut k, "BITOP NOT d b"),
             (v(&["BITOP NOT d b"]), v(&["set:d"]))

@@ -15,8 +15,8 @@
 /* Redis's MAX_LONG_DOUBLE_CHARS. */
 #define LD_MAX_CHARS (5 * 1024)
 
-/* string2ld(): no leading space, the whole input consumed (strtold stops at a NUL byte,
- * as it does in Redis), no overflow or underflow to zero, no NaN. */
+/* string2ld(): no leading space, the whole input consumed (an embedded NUL byte makes it
+ * invalid), no overflow or underflow to zero, no NaN. */
 static int parse_ld(const char *s, size_t len, long double *out) {
     char buf[LD_MAX_CHARS];
     char *eptr;
@@ -27,7 +27,7 @@ static int parse_ld(const char *s, size_t len, long double *out) {
     buf[len] = '\0';
     errno = 0;
     v = strtold(buf, &eptr);
-    if (isspace((unsigned char)buf[0]) || eptr[0] != '\0' ||
+    if (isspace((unsigned char)buf[0]) || eptr[0] != '\0' || (size_t)(eptr - buf) != len ||
         (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || fpclassify(v) == FP_ZERO)) ||
         errno == EINVAL || isnan(v))
         return 0;
