@@ -72,7 +72,7 @@ pub fn check_string_length(ctx: &Ctx, size: u64, append: u64) -> Result<(), Repl
     }
 }
 
-/// A string key opened for in-place modification (APPEND, SETRANGE, SETBIT, BITFIELD):
+/// A string key opened for in-place modification (SETRANGE, SETBIT, BITFIELD):
 /// created empty-and-zero-padded if absent, grown with zero bytes to at least `min_len`.
 /// Returns the buffer and whether the key was created or grown (Redis's
 /// lookupStringForBitCommand). The caller reports the change (`ctx.modified`).
