@@ -220,15 +220,18 @@ fn set_generic(
             Err(e) => return e,
         }
     }
-    let found = if o.get {
-        old.is_some()
-    } else {
-        ctx.exists(key)
-    };
     let old_reply = |old: Option<Bytes>| old.map(Reply::Bulk).unwrap_or(Reply::Nil);
-    if (o.nx && found) || (o.xx && !found) {
-        ctx.propagate = Propagate::Nothing;
-        return if o.get { old_reply(old) } else { abort_reply };
+    if o.nx || o.xx {
+        // NX and XX exclude each other: NX aborts if the key exists, XX if it doesn't.
+        let found = if o.get {
+            old.is_some()
+        } else {
+            ctx.exists(key)
+        };
+        if found == o.nx {
+            ctx.propagate = Propagate::Nothing;
+            return if o.get { old_reply(old) } else { abort_reply };
+        }
     }
     ctx.set_value(
         key,
