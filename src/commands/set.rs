@@ -289,9 +289,9 @@ fn spop(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             }
         };
     }
-    let count = match arg::positive(&args[2]) {
-        Ok(c) => c as usize,
-        Err(e) => return e,
+    let count = match crate::util::parse_i64(&args[2]) {
+        Some(c) if c >= 0 => c as usize,
+        _ => return Reply::err("ERR value is out of range, must be positive"),
     };
     // Type check first, as lookupKeyWriteOrReply + checkType do.
     match ctx.lookup(key) {
