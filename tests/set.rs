@@ -319,7 +319,10 @@ fn inter_union_diff() {
         err("ERR LIMIT can't be negative")
     );
     assert_eq!(run(&mut c, "SINTERCARD 1 s1 FOO"), err("ERR syntax error"));
-    assert_eq!(run(&mut c, "SINTERCARD 1 s1 LIMIT"), err("ERR syntax error"));
+    assert_eq!(
+        run(&mut c, "SINTERCARD 1 s1 LIMIT"),
+        err("ERR syntax error")
+    );
     // *STORE
     assert_eq!(run(&mut c, "SINTERSTORE d s1 s2"), int(2));
     assert_eq!(sorted(&mut rc, "SMEMBERS d"), ["c", "d"]);
@@ -333,7 +336,10 @@ fn inter_union_diff() {
     assert_eq!(run(&mut c, "SCARD d"), int(0));
     // The destination may be a source.
     assert_eq!(run(&mut c, "SUNIONSTORE s1 s1 s3"), int(6));
-    assert_eq!(sorted(&mut rc, "SMEMBERS s1"), ["a", "b", "c", "d", "e", "f"]);
+    assert_eq!(
+        sorted(&mut rc, "SMEMBERS s1"),
+        ["a", "b", "c", "d", "e", "f"]
+    );
     // A *STORE resets the TTL-less key to the new value.
     run(&mut c, "SET k v EX 100");
     assert_eq!(run(&mut c, "SINTERSTORE k s1"), int(6));
