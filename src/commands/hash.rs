@@ -376,7 +376,7 @@ fn hrandfield(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         4 if eq_ic(&args[3], "withvalues") => true,
         _ => return err::syntax(),
     };
-    if withvalues && (l < -i64::MAX / 2 || l > i64::MAX / 2) {
+    if withvalues && !(-i64::MAX / 2..=i64::MAX / 2).contains(&l) {
         return Reply::err("ERR value is out of range");
     }
     let resp3 = ctx.resp3();

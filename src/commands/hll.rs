@@ -745,9 +745,9 @@ fn pfselftest(_ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
     let mut bytes = vec![0u8; REGISTERS];
     let mut rng = super::hash::rng();
     for _ in 0..10 {
-        for i in 0..REGISTERS {
+        for (i, b) in bytes.iter_mut().enumerate() {
             let r = (rng() & REGISTER_MAX as u64) as u8;
-            bytes[i] = r;
+            *b = r;
             dense_put(&mut regs, i, r);
         }
         for (i, &b) in bytes.iter().enumerate() {

@@ -214,7 +214,7 @@ fn srandmember(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         }
         if l < 0 || l == 1 {
             return (0..l.unsigned_abs())
-                .map(|_| Reply::bulk(&s.random(&mut rng).unwrap()))
+                .map(|_| Reply::bulk(s.random(&mut rng).unwrap()))
                 .collect();
         }
         let count = l as usize;
@@ -223,7 +223,7 @@ fn srandmember(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         }
         random_subset(s, count, &mut rng)
             .iter()
-            .map(|m| Reply::bulk(m))
+            .map(Reply::bulk)
             .collect()
     });
     match r {
@@ -317,7 +317,7 @@ fn spop(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         for m in &picked {
             s.remove(m);
         }
-        let out = picked.iter().map(|m| Reply::bulk(m)).collect();
+        let out = picked.iter().map(Reply::bulk).collect();
         ((out, Some(picked)), true)
     });
     let ((out, picked), _deleted) = match r {
@@ -462,12 +462,7 @@ fn build_set(members: &[Sds], lim: SetLimits) -> SetValue {
 fn sinter(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     match inter(ctx, &args[1..], 0) {
         Err(e) => e,
-        Ok(v) => Reply::Set(
-            v.unwrap_or_default()
-                .iter()
-                .map(|m| Reply::bulk(m))
-                .collect(),
-        ),
+        Ok(v) => Reply::Set(v.unwrap_or_default().iter().map(Reply::bulk).collect()),
     }
 }
 
