@@ -302,11 +302,20 @@ fn incr_float(cur: &[u8], incr: &[u8]) -> Result<Vec<u8>, Reply> {
     if v.is_nan() || v.is_infinite() {
         return Err(Reply::err("ERR increment would produce NaN or Infinity"));
     }
-    let s = if v == 0.0 {
-        "0".to_string()
-    } else {
-        format!("{v}")
-    };
+    // Shortest round-trip text, unless it needs more than the 17 decimals "%.17Lf" keeps.
+    let mut s = format!("{v}");
+    if s.split('.').nth(1).is_some_and(|f| f.len() > 17) {
+        s = format!("{v:.17}");
+        while s.ends_with('0') {
+            s.pop();
+        }
+        if s.ends_with('.') {
+            s.pop();
+        }
+    }
+    if s == "-0" {
+        s = "0".to_string();
+    }
     Ok(s.into_bytes())
 }
 
