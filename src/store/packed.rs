@@ -41,20 +41,13 @@ pub fn entry_size(n: usize) -> usize {
     p + n
 }
 
-impl Packed {
-    pub fn new() -> Packed {
-        Packed::default()
-    }
+/// The same operations on a raw buffer whose entries start at `start` (sets keep an
+/// encoding tag byte in front).
+pub mod raw {
+    use super::{entry_size, put_len, PackedIter};
 
-    /// Total bytes used (for memory accounting).
-    pub fn bytes(&self) -> usize {
-        self.0.len()
-    }
-
-    /// The entry starting at `off`: (its bytes, offset of the next entry).
     #[inline]
-    pub fn entry_at(&self, off: usize) -> (&[u8], usize) {
-        let b = &self.0;
+    pub fn entry_at(b: &[u8], off: usize) -> (&[u8], usize) {
         let mut n = 0usize;
         let mut shift = 0;
         let mut i = off;
@@ -70,22 +63,84 @@ impl Packed {
         (&b[i..i + n], i + n)
     }
 
-    pub fn iter(&self) -> PackedIter<'_> {
-        PackedIter { p: self, off: 0 }
+    pub fn iter(b: &[u8], start: usize) -> PackedIter<'_> {
+        PackedIter { b, off: start }
     }
 
-    /// Iterator over (offset, entry).
-    pub fn iter_off(&self) -> impl Iterator<Item = (usize, &[u8])> {
-        let mut off = 0;
+    /// (offset, entry) pairs.
+    pub fn iter_off(b: &[u8], start: usize) -> impl Iterator<Item = (usize, &[u8])> {
+        let mut off = start;
         std::iter::from_fn(move || {
-            if off >= self.0.len() {
+            if off >= b.len() {
                 return None;
             }
-            let (e, next) = self.entry_at(off);
+            let (e, next) = entry_at(b, off);
             let at = off;
             off = next;
             Some((at, e))
         })
+    }
+
+    pub fn push(bx: &mut Box<[u8]>, items: &[&[u8]]) {
+        let extra: usize = items.iter().map(|i| entry_size(i.len())).sum();
+        let mut v = std::mem::take(bx).into_vec();
+        v.reserve_exact(extra);
+        for i in items {
+            put_len(&mut v, i.len());
+            v.extend_from_slice(i);
+        }
+        *bx = v.into_boxed_slice();
+    }
+
+    pub fn remove_at(bx: &mut Box<[u8]>, off: usize, n: usize) {
+        let mut end = off;
+        for _ in 0..n {
+            end = entry_at(bx, end).1;
+        }
+        let mut v = std::mem::take(bx).into_vec();
+        v.drain(off..end);
+        *bx = v.into_boxed_slice();
+    }
+
+    pub fn replace_at(bx: &mut Box<[u8]>, off: usize, new: &[u8]) {
+        let (old, end) = entry_at(bx, off);
+        if old.len() == new.len() {
+            let start = end - old.len();
+            bx[start..end].copy_from_slice(new);
+            return;
+        }
+        let mut enc = Vec::with_capacity(entry_size(new.len()));
+        put_len(&mut enc, new.len());
+        enc.extend_from_slice(new);
+        let mut v = std::mem::take(bx).into_vec();
+        v.splice(off..end, enc);
+        *bx = v.into_boxed_slice();
+    }
+}
+
+impl Packed {
+    pub fn new() -> Packed {
+        Packed::default()
+    }
+
+    /// Total bytes used (for memory accounting).
+    pub fn bytes(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The entry starting at `off`: (its bytes, offset of the next entry).
+    #[inline]
+    pub fn entry_at(&self, off: usize) -> (&[u8], usize) {
+        raw::entry_at(&self.0, off)
+    }
+
+    pub fn iter(&self) -> PackedIter<'_> {
+        raw::iter(&self.0, 0)
+    }
+
+    /// Iterator over (offset, entry).
+    pub fn iter_off(&self) -> impl Iterator<Item = (usize, &[u8])> {
+        raw::iter_off(&self.0, 0)
     }
 
     /// Number of entries (a scan).
@@ -99,46 +154,22 @@ impl Packed {
 
     /// Appends entries.
     pub fn push(&mut self, items: &[&[u8]]) {
-        let extra: usize = items.iter().map(|i| entry_size(i.len())).sum();
-        let mut v = std::mem::take(&mut self.0).into_vec();
-        v.reserve_exact(extra);
-        for i in items {
-            put_len(&mut v, i.len());
-            v.extend_from_slice(i);
-        }
-        self.0 = v.into_boxed_slice();
+        raw::push(&mut self.0, items)
     }
 
     /// Removes `n` consecutive entries starting at offset `off`.
     pub fn remove_at(&mut self, off: usize, n: usize) {
-        let mut end = off;
-        for _ in 0..n {
-            end = self.entry_at(end).1;
-        }
-        let mut v = std::mem::take(&mut self.0).into_vec();
-        v.drain(off..end);
-        self.0 = v.into_boxed_slice();
+        raw::remove_at(&mut self.0, off, n)
     }
 
     /// Replaces the entry at `off` with `new`.
     pub fn replace_at(&mut self, off: usize, new: &[u8]) {
-        let (old, end) = self.entry_at(off);
-        if old.len() == new.len() {
-            let start = end - old.len();
-            self.0[start..end].copy_from_slice(new);
-            return;
-        }
-        let mut enc = Vec::with_capacity(entry_size(new.len()));
-        put_len(&mut enc, new.len());
-        enc.extend_from_slice(new);
-        let mut v = std::mem::take(&mut self.0).into_vec();
-        v.splice(off..end, enc);
-        self.0 = v.into_boxed_slice();
+        raw::replace_at(&mut self.0, off, new)
     }
 }
 
 pub struct PackedIter<'a> {
-    p: &'a Packed,
+    b: &'a [u8],
     off: usize,
 }
 
@@ -146,10 +177,10 @@ impl<'a> Iterator for PackedIter<'a> {
     type Item = &'a [u8];
     #[inline]
     fn next(&mut self) -> Option<&'a [u8]> {
-        if self.off >= self.p.0.len() {
+        if self.off >= self.b.len() {
             return None;
         }
-        let (e, next) = self.p.entry_at(self.off);
+        let (e, next) = raw::entry_at(self.b, self.off);
         self.off = next;
         Some(e)
     }

@@ -5,7 +5,7 @@
 
 use super::dict::Dict;
 use super::hash_bytes;
-use super::packed::Packed;
+use super::packed::raw;
 use super::sds::Sds;
 
 #[derive(Clone, Copy, Debug)]
@@ -31,10 +31,9 @@ impl SetLimits {
     }
 }
 
-/// Sorted integers, stored little-endian at the smallest width (2, 4 or 8 bytes) that
-/// holds them all: `[width][v0][v1]...`. Empty = no bytes.
-#[derive(Clone, Default)]
-pub struct IntSet(Box<[u8]>);
+/// Tag byte of a small set holding packed entries (listpack); intsets have their
+/// integer width (2, 4 or 8) there instead.
+const LP: u8 = 0;
 
 fn width_for(v: i64) -> usize {
     if v >= i16::MIN as i64 && v <= i16::MAX as i64 {
@@ -46,28 +45,16 @@ fn width_for(v: i64) -> usize {
     }
 }
 
-impl IntSet {
-    fn width(&self) -> usize {
-        if self.0.is_empty() {
-            2
-        } else {
-            self.0[0] as usize
-        }
-    }
-    pub fn len(&self) -> usize {
-        if self.0.is_empty() {
-            0
-        } else {
-            (self.0.len() - 1) / self.width()
-        }
-    }
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+/// Intset operations on a small set's buffer: `[width][v0][v1]...`, sorted integers
+/// stored little-endian at the smallest width that holds them all.
+mod iset {
+    pub fn len(b: &[u8]) -> usize {
+        (b.len() - 1) / b[0] as usize
     }
     #[inline]
-    pub fn get(&self, i: usize) -> i64 {
-        let w = self.width();
-        let s = &self.0[1 + i * w..1 + (i + 1) * w];
+    pub fn get(b: &[u8], i: usize) -> i64 {
+        let w = b[0] as usize;
+        let s = &b[1 + i * w..1 + (i + 1) * w];
         match w {
             2 => i16::from_le_bytes([s[0], s[1]]) as i64,
             4 => i32::from_le_bytes([s[0], s[1], s[2], s[3]]) as i64,
@@ -75,11 +62,11 @@ impl IntSet {
         }
     }
     /// Ok(index) if present, Err(insertion point) if not.
-    pub fn search(&self, v: i64) -> Result<usize, usize> {
-        let (mut lo, mut hi) = (0, self.len());
+    pub fn search(b: &[u8], v: i64) -> Result<usize, usize> {
+        let (mut lo, mut hi) = (0, len(b));
         while lo < hi {
             let mid = (lo + hi) / 2;
-            let m = self.get(mid);
+            let m = get(b, mid);
             if m == v {
                 return Ok(mid);
             } else if m < v {
@@ -90,78 +77,74 @@ impl IntSet {
         }
         Err(lo)
     }
-    pub fn iter(&self) -> impl Iterator<Item = i64> + '_ {
-        (0..self.len()).map(move |i| self.get(i))
+    pub fn iter(b: &[u8]) -> impl Iterator<Item = i64> + '_ {
+        (0..len(b)).map(move |i| get(b, i))
     }
-    fn build(vals: impl ExactSizeIterator<Item = i64>, w: usize) -> IntSet {
-        let mut out = Vec::with_capacity(1 + vals.len() * w);
+    fn build(vals: impl Iterator<Item = i64>, n: usize, w: usize) -> Box<[u8]> {
+        let mut out = Vec::with_capacity(1 + n * w);
         out.push(w as u8);
         for v in vals {
             out.extend_from_slice(&v.to_le_bytes()[..w]);
         }
-        if out.len() == 1 {
-            return IntSet::default();
-        }
-        IntSet(out.into_boxed_slice())
+        out.into_boxed_slice()
     }
-    pub fn insert(&mut self, v: i64) -> bool {
-        let pos = match self.search(v) {
+    pub fn insert(bx: &mut Box<[u8]>, v: i64) -> bool {
+        let pos = match search(bx, v) {
             Ok(_) => return false,
             Err(p) => p,
         };
-        let w = self.width().max(width_for(v));
-        let n = self.len();
+        let w = (bx[0] as usize).max(super::width_for(v));
+        let n = len(bx);
+        let b: &[u8] = bx;
         let vals = (0..pos)
-            .map(|i| self.get(i))
+            .map(|i| get(b, i))
             .chain(std::iter::once(v))
-            .chain((pos..n).map(|i| self.get(i)));
-        let mut out = Vec::with_capacity(1 + (n + 1) * w);
-        out.push(w as u8);
-        for x in vals {
-            out.extend_from_slice(&x.to_le_bytes()[..w]);
-        }
-        self.0 = out.into_boxed_slice();
+            .chain((pos..n).map(|i| get(b, i)));
+        let nb = build(vals, n + 1, w);
+        *bx = nb;
         true
     }
-    pub fn remove(&mut self, v: i64) -> bool {
-        let pos = match self.search(v) {
+    pub fn remove(bx: &mut Box<[u8]>, v: i64) -> bool {
+        let pos = match search(bx, v) {
             Ok(p) => p,
             Err(_) => return false,
         };
-        let w = self.width();
-        let n = self.len();
-        let vals = (0..n).filter(|&i| i != pos).map(|i| self.get(i));
-        *self = IntSet::build(vals.collect::<Vec<_>>().into_iter(), w);
+        let w = bx[0] as usize;
+        let mut vec = std::mem::take(bx).into_vec();
+        vec.drain(1 + pos * w..1 + (pos + 1) * w);
+        *bx = vec.into_boxed_slice();
         true
     }
     /// Length of the longest member as text (for the listpack conversion check).
-    fn max_text_len(&self) -> usize {
-        if self.is_empty() {
+    pub fn max_text_len(b: &[u8]) -> usize {
+        let n = len(b);
+        if n == 0 {
             return 0;
         }
-        let a = self.get(0).to_string().len();
-        let b = self.get(self.len() - 1).to_string().len();
-        a.max(b)
+        get(b, 0)
+            .to_string()
+            .len()
+            .max(get(b, n - 1).to_string().len())
     }
 }
 
 pub enum SetValue {
-    Ints(IntSet),
-    Packed(Packed),
+    /// A small set in one buffer: `[LP][packed entries]` (listpack) or
+    /// `[width][integers]` (intset). One variant keeps `SetValue` at 16 bytes.
+    Small(Box<[u8]>),
     Table(Box<Dict<()>>),
 }
 
 impl Default for SetValue {
     fn default() -> Self {
-        SetValue::Ints(IntSet::default())
+        SetValue::Small(Box::new([2]))
     }
 }
 
 impl Clone for SetValue {
     fn clone(&self) -> Self {
         match self {
-            SetValue::Ints(i) => SetValue::Ints(i.clone()),
-            SetValue::Packed(p) => SetValue::Packed(p.clone()),
+            SetValue::Small(b) => SetValue::Small(b.clone()),
             SetValue::Table(d) => {
                 let mut n = Dict::new();
                 for e in d.iter() {
@@ -188,9 +171,9 @@ impl SetValue {
     /// number of members about to be added.
     pub fn create(first: &[u8], size_hint: usize, lim: SetLimits) -> SetValue {
         if crate::util::parse_i64(first).is_some() && size_hint <= lim.intset_max() {
-            SetValue::Ints(IntSet::default())
+            SetValue::default()
         } else if size_hint <= lim.max_entries {
-            SetValue::Packed(Packed::new())
+            SetValue::Small(Box::new([LP]))
         } else {
             SetValue::Table(Box::default())
         }
@@ -203,35 +186,34 @@ impl SetValue {
 
     pub fn encoding(&self) -> &'static str {
         match self {
-            SetValue::Ints(_) => "intset",
-            SetValue::Packed(_) => "listpack",
+            SetValue::Small(b) if b[0] == LP => "listpack",
+            SetValue::Small(_) => "intset",
             SetValue::Table(_) => "hashtable",
         }
     }
 
     pub fn len(&self) -> usize {
         match self {
-            SetValue::Ints(i) => i.len(),
-            SetValue::Packed(p) => p.count(),
+            SetValue::Small(b) if b[0] == LP => raw::iter(b, 1).count(),
+            SetValue::Small(b) => iset::len(b),
             SetValue::Table(d) => d.len(),
         }
     }
 
     pub fn is_empty(&self) -> bool {
         match self {
-            SetValue::Ints(i) => i.is_empty(),
-            SetValue::Packed(p) => p.is_empty(),
+            SetValue::Small(b) => b.len() == 1,
             SetValue::Table(d) => d.is_empty(),
         }
     }
 
     pub fn contains(&self, m: &[u8]) -> bool {
         match self {
-            SetValue::Ints(i) => match crate::util::parse_i64(m) {
-                Some(v) => i.search(v).is_ok(),
+            SetValue::Small(b) if b[0] == LP => raw::iter(b, 1).any(|e| e == m),
+            SetValue::Small(b) => match crate::util::parse_i64(m) {
+                Some(v) => iset::search(b, v).is_ok(),
                 None => false,
             },
-            SetValue::Packed(p) => p.iter().any(|e| e == m),
             SetValue::Table(d) => d.get(hash_bytes(m), m).is_some(),
         }
     }
@@ -239,13 +221,13 @@ impl SetValue {
     /// Calls `f` with every member (integers formatted), in storage order.
     pub fn for_each(&self, mut f: impl FnMut(&[u8])) {
         match self {
-            SetValue::Ints(i) => {
+            SetValue::Small(b) if b[0] == LP => raw::iter(b, 1).for_each(f),
+            SetValue::Small(b) => {
                 let mut buf = [0u8; 20];
-                for v in i.iter() {
+                for v in iset::iter(b) {
                     f(crate::resp::fmt_i64_pub(&mut buf, v));
                 }
             }
-            SetValue::Packed(p) => p.iter().for_each(f),
             SetValue::Table(d) => d.iter().for_each(|n| f(&n.key)),
         }
     }
@@ -261,54 +243,56 @@ impl SetValue {
     }
 
     fn convert_to_packed(&mut self) {
-        if let SetValue::Ints(i) = self {
-            let vals: Vec<String> = i.iter().map(|v| v.to_string()).collect();
-            let mut p = Packed::new();
-            let refs: Vec<&[u8]> = vals.iter().map(|s| s.as_bytes()).collect();
-            p.push(&refs);
-            *self = SetValue::Packed(p);
+        if let SetValue::Small(b) = self {
+            if b[0] != LP {
+                let vals: Vec<String> = iset::iter(b).map(|v| v.to_string()).collect();
+                let refs: Vec<&[u8]> = vals.iter().map(|s| s.as_bytes()).collect();
+                let mut nb: Box<[u8]> = Box::new([LP]);
+                raw::push(&mut nb, &refs);
+                *b = nb;
+            }
         }
     }
 
     /// Adds a member; returns true if it was new. Converts as Redis's setTypeAdd does.
     pub fn add(&mut self, m: &[u8], lim: SetLimits) -> bool {
         match self {
-            SetValue::Ints(i) => {
-                if let Some(v) = crate::util::parse_i64(m) {
-                    if !i.insert(v) {
-                        return false;
-                    }
-                    if i.len() > lim.intset_max() {
-                        self.convert_to_table(0);
-                    }
-                    return true;
-                }
-                let n = i.len();
-                if n < lim.max_entries
-                    && m.len() <= lim.max_value
-                    && i.max_text_len() <= lim.max_value
-                {
-                    self.convert_to_packed();
-                } else {
-                    self.convert_to_table(n + 1);
-                }
-                self.add(m, lim)
-            }
-            SetValue::Packed(p) => {
+            SetValue::Small(b) if b[0] == LP => {
                 let mut n = 0;
-                for e in p.iter() {
+                for e in raw::iter(b, 1) {
                     if e == m {
                         return false;
                     }
                     n += 1;
                 }
                 if n < lim.max_entries && m.len() <= lim.max_value {
-                    p.push(&[m]);
+                    raw::push(b, &[m]);
                     true
                 } else {
                     self.convert_to_table(n + 1);
                     self.add(m, lim)
                 }
+            }
+            SetValue::Small(b) => {
+                if let Some(v) = crate::util::parse_i64(m) {
+                    if !iset::insert(b, v) {
+                        return false;
+                    }
+                    if iset::len(b) > lim.intset_max() {
+                        self.convert_to_table(0);
+                    }
+                    return true;
+                }
+                let n = iset::len(b);
+                if n < lim.max_entries
+                    && m.len() <= lim.max_value
+                    && iset::max_text_len(b) <= lim.max_value
+                {
+                    self.convert_to_packed();
+                } else {
+                    self.convert_to_table(n + 1);
+                }
+                self.add(m, lim)
             }
             SetValue::Table(d) => {
                 let h = hash_bytes(m);
@@ -323,20 +307,20 @@ impl SetValue {
 
     pub fn remove(&mut self, m: &[u8]) -> bool {
         match self {
-            SetValue::Ints(i) => match crate::util::parse_i64(m) {
-                Some(v) => i.remove(v),
-                None => false,
-            },
-            SetValue::Packed(p) => {
-                let off = p.iter_off().find(|(_, e)| *e == m).map(|x| x.0);
+            SetValue::Small(b) if b[0] == LP => {
+                let off = raw::iter_off(b, 1).find(|(_, e)| *e == m).map(|x| x.0);
                 match off {
                     Some(off) => {
-                        p.remove_at(off, 1);
+                        raw::remove_at(b, off, 1);
                         true
                     }
                     None => false,
                 }
             }
+            SetValue::Small(b) => match crate::util::parse_i64(m) {
+                Some(v) => iset::remove(b, v),
+                None => false,
+            },
             SetValue::Table(d) => d.remove(hash_bytes(m), m).is_some(),
         }
     }
@@ -345,19 +329,22 @@ impl SetValue {
     /// the table).
     pub fn random(&self, rng: &mut impl FnMut() -> u64) -> Option<Sds> {
         match self {
-            SetValue::Ints(i) => {
-                if i.is_empty() {
-                    return None;
-                }
-                let v = i.get((rng() % i.len() as u64) as usize);
-                Some(Sds::from(v.to_string().as_str()))
-            }
-            SetValue::Packed(p) => {
-                let n = p.count();
+            SetValue::Small(b) if b[0] == LP => {
+                let n = raw::iter(b, 1).count();
                 if n == 0 {
                     return None;
                 }
-                p.iter().nth((rng() % n as u64) as usize).map(Sds::new)
+                raw::iter(b, 1)
+                    .nth((rng() % n as u64) as usize)
+                    .map(Sds::new)
+            }
+            SetValue::Small(b) => {
+                let n = iset::len(b);
+                if n == 0 {
+                    return None;
+                }
+                let v = iset::get(b, (rng() % n as u64) as usize);
+                Some(Sds::from(v.to_string().as_str()))
             }
             SetValue::Table(d) => d.random(rng).map(|n| n.key.clone()),
         }
@@ -409,16 +396,21 @@ mod tests {
 
     #[test]
     fn intset_widths() {
-        let mut i = IntSet::default();
-        assert!(i.insert(5));
-        assert!(i.insert(-3));
-        assert!(!i.insert(5));
-        assert!(i.insert(1 << 40));
-        assert!(i.insert(70000));
-        assert_eq!(i.iter().collect::<Vec<_>>(), vec![-3, 5, 70000, 1 << 40]);
-        assert!(i.remove(5));
-        assert!(!i.remove(6));
-        assert_eq!(i.iter().collect::<Vec<_>>(), vec![-3, 70000, 1 << 40]);
+        let lim = SetLimits::default();
+        let mut s = SetValue::new();
+        for v in [5i64, -3, 5, 1 << 40, 70000] {
+            s.add(v.to_string().as_bytes(), lim);
+        }
+        assert_eq!(s.encoding(), "intset");
+        assert_eq!(
+            s.members(),
+            ["-3", "5", "70000", "1099511627776"].map(Sds::from)
+        );
+        assert!(s.remove(b"5"));
+        assert!(!s.remove(b"6"));
+        assert!(!s.remove(b"x"));
+        assert_eq!(s.members(), ["-3", "70000", "1099511627776"].map(Sds::from));
+        assert!(std::mem::size_of::<SetValue>() <= 16);
     }
 
     #[test]
@@ -436,6 +428,7 @@ mod tests {
         s.add(b"a", lim);
         assert_eq!(s.encoding(), "listpack");
         assert!(s.contains(b"2"));
+        assert_eq!(s.members(), ["1", "2", "3", "a"].map(Sds::from));
         s.add(b"b", lim);
         assert_eq!(s.encoding(), "hashtable");
         assert_eq!(s.len(), 5);
@@ -445,6 +438,9 @@ mod tests {
         }
         assert_eq!(s.encoding(), "hashtable");
         let mut s = SetValue::create(b"x", 1, lim);
+        assert!(s.add(b"x", lim));
+        assert!(s.remove(b"x"));
+        assert!(s.is_empty());
         s.add(b"toolong", lim);
         assert_eq!(s.encoding(), "hashtable");
     }
