@@ -401,6 +401,9 @@ fn smove(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     };
     if added {
         ctx.notify(notify::SET, "sadd", dst);
+    } else {
+        // Redis signals the destination as modified even when it already had the member.
+        ctx.modified(dst);
     }
     Reply::Int(1)
 }
