@@ -247,3 +247,24 @@ fn same_bytes_as_live_redis() {
     assert_eq!(run(&mut t, &refs), run(&mut r, &refs));
     assert_eq!(runs(&mut t, "GET p"), runs(&mut r, "GET p"));
 }
+
+#[test]
+fn pfcount_cache_update_is_a_modification() {
+    let s = TestServer::start();
+    let mut c = s.raw();
+    let mut other = s.raw();
+    runs(&mut c, "PFADD x a b c");
+    // Recomputing the cached cardinality rewrites the value: WATCH sees it (as Redis).
+    runs(&mut c, "WATCH x");
+    assert_eq!(runs(&mut other, "PFCOUNT x"), ":3\r\n");
+    runs(&mut c, "MULTI");
+    runs(&mut c, "PING");
+    assert_eq!(runs(&mut c, "EXEC"), "*-1\r\n");
+    // A cached count changes nothing.
+    runs(&mut c, "WATCH x");
+    assert_eq!(runs(&mut other, "PFCOUNT x"), ":3\r\n");
+    assert_eq!(runs(&mut other, "PFADD x a"), ":0\r\n");
+    runs(&mut c, "MULTI");
+    runs(&mut c, "PING");
+    assert_eq!(runs(&mut c, "EXEC"), "*1\r\n+PONG\r\n");
+}

@@ -497,3 +497,33 @@ fn keyspace_events() {
         );
     }
 }
+
+#[test]
+fn watch_sees_only_real_changes() {
+    let s = TestServer::start();
+    let mut c = s.raw();
+    let mut other = s.raw();
+    run(&mut c, "SADD s a");
+    run(&mut c, "HSET h a 1");
+    // A no-op write doesn't touch the key.
+    run(&mut c, "WATCH s h");
+    assert_eq!(run(&mut other, "SREM s zz"), int(0));
+    assert_eq!(run(&mut other, "HDEL h zz"), int(0));
+    assert_eq!(run(&mut other, "SADD s a"), int(0));
+    run(&mut c, "MULTI");
+    run(&mut c, "PING");
+    assert_eq!(run(&mut c, "EXEC"), "*1\r\n+PONG\r\n");
+    // A real change aborts the transaction.
+    for change in ["SADD s b", "HSET h b 2", "SPOP s", "PFADD s x"] {
+        run(&mut c, "WATCH s h");
+        let r = run(&mut other, change);
+        run(&mut c, "MULTI");
+        run(&mut c, "PING");
+        let exec = run(&mut c, "EXEC");
+        if r.starts_with('-') {
+            assert_eq!(exec, "*1\r\n+PONG\r\n", "{change}");
+        } else {
+            assert_eq!(exec, "*-1\r\n", "{change}");
+        }
+    }
+}
