@@ -112,6 +112,9 @@ fn main() {
     );
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
+        // Scripts run on worker threads: cjson's 1000-level nesting limit needs a deep stack
+        // (virtual memory; only touched pages are committed).
+        .thread_stack_size(64 << 20)
         .enable_all()
         .build()
         .expect("tokio runtime");

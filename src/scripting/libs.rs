@@ -93,6 +93,9 @@ pub fn install_redis_api(lua: &Lua, redis: &Table) -> mlua::Result<()> {
 /// Installs `bit` (and the other Redis libraries when available).
 pub fn install(lua: &Lua, g: &Table) -> mlua::Result<()> {
     g.set("bit", bit_lib(lua)?)?;
+    g.set("cjson", super::cjson::open(lua)?)?;
+    g.set("cmsgpack", super::msgpack::open(lua)?)?;
+    g.set("struct", super::structlib::open(lua)?)?;
     Ok(())
 }
 

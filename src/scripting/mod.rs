@@ -10,8 +10,11 @@
 //! clients get `-BUSY` instead of waiting on a shard lock (`Locks::acquire_unless_busy`),
 //! and SCRIPT KILL / SHUTDOWN NOSAVE still run.
 
+pub mod cjson;
 pub mod convert;
 pub mod libs;
+pub mod msgpack;
+pub mod structlib;
 
 use crate::command::Ctx;
 use crate::resp::Reply;
@@ -282,7 +285,7 @@ fn bytes_table(lua: &Lua, items: &[Bytes]) -> mlua::Result<Table> {
 }
 
 /// The current line of the script, for error messages (`on @user_script:N.`).
-fn current_line(lua: &Lua) -> i64 {
+pub(crate) fn current_line(lua: &Lua) -> i64 {
     for level in 1..4 {
         if let Some(line) = lua.inspect_stack(level, |d| d.current_line()).flatten() {
             if line > 0 {
