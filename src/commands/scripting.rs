@@ -19,6 +19,190 @@ pub fn register(r: &mut Registry) {
     r.add("script|flush", script_flush, LockMode::None);
     r.add("script|kill", script_kill, LockMode::None);
     r.add("script|help", script_help, LockMode::None);
+    r.add("fcall", fcall, LockMode::All);
+    r.add("fcall_ro", fcall_ro, LockMode::All);
+    r.add("function|load", function_load, LockMode::None);
+    r.add("function|delete", function_delete, LockMode::None);
+    r.add("function|flush", function_flush, LockMode::None);
+    r.add("function|list", function_list, LockMode::None);
+    r.add("function|stats", function_stats, LockMode::None);
+    r.add("function|dump", function_dump, LockMode::None);
+    r.add("function|restore", function_restore, LockMode::None);
+    r.add("function|kill", function_kill, LockMode::None);
+    r.add("function|help", function_help, LockMode::None);
+}
+
+fn fcall_run(ctx: &mut Ctx, args: &[Bytes], ro: bool) -> Reply {
+    let (keys, argv) = match split_keys(args) {
+        Ok(x) => x,
+        Err(e) => return e,
+    };
+    let srv = ctx.srv;
+    ctx.propagate = crate::command::Propagate::Nothing;
+    let r = in_place(|| srv.scripting.fcall(ctx, args, keys, argv, ro));
+    ctx.propagate = crate::command::Propagate::Nothing;
+    r
+}
+
+fn fcall(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
+    fcall_run(ctx, args, false)
+}
+
+fn fcall_ro(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
+    fcall_run(ctx, args, true)
+}
+
+fn function_load(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
+    let (replace, code) = match args.len() {
+        3 => (false, &args[2]),
+        4 if eq_ic(&args[2], "replace") => (true, &args[3]),
+        4 => {
+            return Reply::Error(
+                format!(
+                    "ERR Unknown option given: {}",
+                    String::from_utf8_lossy(&args[2])
+                )
+                .into(),
+            )
+        }
+        _ => return Reply::err("ERR Function LOAD: wrong number of arguments"),
+    };
+    match ctx.srv.scripting.function_load(code, replace) {
+        Ok(name) => {
+            ctx.dirty += 1;
+            Reply::bulk(name)
+        }
+        Err(e) => e,
+    }
+}
+
+fn function_delete(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
+    if ctx
+        .srv
+        .scripting
+        .function_delete(&String::from_utf8_lossy(&args[2]))
+    {
+        ctx.dirty += 1;
+        Reply::OK
+    } else {
+        Reply::err("ERR Library not found")
+    }
+}
+
+fn function_flush(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
+    match args.len() {
+        2 => {}
+        3 if eq_ic(&args[2], "async") || eq_ic(&args[2], "sync") => {}
+        _ => return Reply::err("ERR FUNCTION FLUSH only supports SYNC|ASYNC option"),
+    }
+    ctx.srv.scripting.function_flush();
+    ctx.dirty += 1;
+    Reply::OK
+}
+
+fn function_list(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
+    let mut withcode = false;
+    let mut pattern: Option<&[u8]> = None;
+    let mut i = 2;
+    while i < args.len() {
+        if eq_ic(&args[i], "withcode") && !withcode {
+            withcode = true;
+        } else if eq_ic(&args[i], "libraryname") && pattern.is_none() {
+            match args.get(i + 1) {
+                Some(p) => pattern = Some(p),
+                None => return Reply::err("ERR library name argument was not given"),
+            }
+            i += 1;
+        } else {
+            return Reply::Error(
+                format!("ERR Unknown argument {}", String::from_utf8_lossy(&args[i])).into(),
+            );
+        }
+        i += 1;
+    }
+    ctx.srv.scripting.function_list(withcode, pattern)
+}
+
+fn function_stats(ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
+    ctx.srv.scripting.function_stats()
+}
+
+fn function_dump(ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
+    Reply::Bulk(ctx.srv.scripting.function_dump())
+}
+
+fn function_restore(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
+    use crate::scripting::functions::Restore;
+    let policy =
+        match args.get(3) {
+            None => Restore::Append,
+            Some(p) if eq_ic(p, "flush") => Restore::Flush,
+            Some(p) if eq_ic(p, "append") => Restore::Append,
+            Some(p) if eq_ic(p, "replace") => Restore::Replace,
+            Some(_) => return Reply::err(
+                "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.",
+            ),
+        };
+    if args.len() > 4 {
+        return Reply::err("ERR syntax error");
+    }
+    match ctx.srv.scripting.function_restore(&args[2], policy) {
+        Ok(()) => {
+            ctx.dirty += 1;
+            Reply::OK
+        }
+        Err(e) => e,
+    }
+}
+
+fn function_kill(ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
+    kill(ctx, true)
+}
+
+fn function_help(_ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
+    let lines = [
+        "FUNCTION <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "LOAD [REPLACE] <FUNCTION CODE>",
+        "    Create a new library with the given library name and code.",
+        "DELETE <LIBRARY NAME>",
+        "    Delete the given library.",
+        "LIST [LIBRARYNAME PATTERN] [WITHCODE]",
+        "    Return general information on all the libraries:",
+        "    * Library name",
+        "    * The engine used to run the Library",
+        "    * Library description",
+        "    * Functions list",
+        "    * Library code (if WITHCODE is given)",
+        "    It also possible to get only function that matches a pattern using LIBRARYNAME argument.",
+        "STATS",
+        "    Return information about the current function running:",
+        "    * Function name",
+        "    * Command used to run the function",
+        "    * Duration in MS that the function is running",
+        "    If no function is running, return nil",
+        "    In addition, returns a list of available engines.",
+        "KILL",
+        "    Kill the current running function.",
+        "FLUSH [ASYNC|SYNC]",
+        "    Delete all the libraries.",
+        "    When called without the optional mode argument, the behavior is determined by the",
+        "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+        "    * ASYNC: Asynchronously flush the libraries.",
+        "    * SYNC: Synchronously flush the libraries.",
+        "DUMP",
+        "    Return a serialized payload representing the current libraries, can be restored using FUNCTION RESTORE command",
+        "RESTORE <PAYLOAD> [FLUSH|APPEND|REPLACE]",
+        "    Restore the libraries represented by the given payload, it is possible to give a restore policy to",
+        "    control how to handle existing libraries (default APPEND):",
+        "    * FLUSH: delete all existing libraries.",
+        "    * APPEND: appends the restored libraries to the existing libraries. On collision, abort.",
+        "    * REPLACE: appends the restored libraries to the existing libraries, On collision, replace the old",
+        "      libraries with the new libraries (notice that even on this option there is a chance of failure",
+        "      in case of functions name collision with another library).",
+        "HELP",
+        "    Prints this help.",
+    ];
+    Reply::Array(lines.iter().map(|l| Reply::status(*l)).collect())
 }
 
 /// Splits `numkeys key... arg...` (args[2..]) with Redis's errors.

@@ -31,8 +31,16 @@ static CFG: Mutex<Cfg> = Mutex::new(Cfg {
 
 /// An error raised from a library function, positioned like Redis's (`user_script:N: msg`).
 pub fn lib_err(lua: &Lua, msg: &str) -> mlua::Error {
-    mlua::Error::RuntimeError(format!("user_script:{}: {msg}", super::current_line(lua)))
+    let chunk = if IN_FUNCTION.load(std::sync::atomic::Ordering::Relaxed) {
+        "user_function"
+    } else {
+        "user_script"
+    };
+    mlua::Error::RuntimeError(format!("{chunk}:{}: {msg}", super::current_line(lua)))
 }
+
+/// Set while a FUNCTION (rather than an EVAL script) runs: error positions name its chunk.
+pub static IN_FUNCTION: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// C's `%.<prec>g`.
 pub fn fmt_g(x: f64, prec: usize) -> String {

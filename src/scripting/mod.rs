@@ -12,6 +12,7 @@
 
 pub mod cjson;
 pub mod convert;
+pub mod functions;
 pub mod libs;
 pub mod msgpack;
 pub mod structlib;
@@ -52,6 +53,8 @@ pub const BUSY_ERR: &str =
 
 struct Vm {
     lua: Lua,
+    /// FUNCTION libraries.
+    libs: functions::Libraries,
     /// sha1 (hex) -> (compiled function, body).
     scripts: HashMap<String, (Function, Bytes)>,
     /// The backing tables behind the read-only proxies (globals, redis).
@@ -165,7 +168,7 @@ impl Scripting {
 
     /// Runs a function value (EVAL body or FUNCTION callback) with the script environment.
     #[allow(clippy::too_many_arguments)]
-    fn run(
+    pub(crate) fn run(
         &self,
         ctx: &mut Ctx,
         lua: &Lua,
@@ -185,6 +188,7 @@ impl Scripting {
         busy.kill.store(false, Ordering::Relaxed);
         busy.wrote.store(false, Ordering::Relaxed);
         busy.is_function.store(is_function, Ordering::Relaxed);
+        cjson::IN_FUNCTION.store(is_function, Ordering::Relaxed);
         busy.threshold_ms.store(
             ctx.srv.config.get_i64("busy-reply-threshold").max(0) as u64,
             Ordering::Relaxed,
@@ -193,7 +197,6 @@ impl Scripting {
         let saved_db = ctx.client.db;
         let was_in_exec = ctx.in_exec;
         ctx.in_exec = true;
-        let caller_resp3 = ctx.client.proto >= 3;
         let state = RefCell::new(CallState { ctx, resp: 2, mode });
         let result = lua.scope(|scope| {
             let call = scope.create_function(|lua, args: MultiValue| {
@@ -219,11 +222,20 @@ impl Scripting {
             redis.raw_set("call", call)?;
             redis.raw_set("pcall", pcall)?;
             redis.raw_set("setresp", setresp)?;
-            globals.raw_set("KEYS", bytes_table(lua, keys)?)?;
-            globals.raw_set("ARGV", bytes_table(lua, argv)?)?;
-            func.call::<LuaValue>(())
+            if is_function {
+                // Functions get keys and args as parameters; no KEYS/ARGV globals.
+                globals.raw_remove("KEYS")?;
+                globals.raw_remove("ARGV")?;
+                func.call::<LuaValue>((bytes_table(lua, keys)?, bytes_table(lua, argv)?))
+            } else {
+                globals.raw_set("KEYS", bytes_table(lua, keys)?)?;
+                globals.raw_set("ARGV", bytes_table(lua, argv)?)?;
+                func.call::<LuaValue>(())
+            }
         });
         let st = state.into_inner();
+        // Booleans convert by the script's protocol (redis.setresp), as Redis does.
+        let script_resp3 = st.resp >= 3;
         let ctx = st.ctx;
         ctx.client.db = saved_db;
         ctx.in_exec = was_in_exec;
@@ -238,7 +250,8 @@ impl Scripting {
         busy.running.store(false, Ordering::Release);
         busy.over_threshold.store(false, Ordering::Release);
         match result {
-            Ok(v) => convert::lua_to_reply(&v, caller_resp3),
+            Ok(v) => convert::lua_to_reply(&v, script_resp3),
+            Err(e) if is_function => error_reply_in(&e, sha, "user_function"),
             Err(e) => error_reply(&e, sha),
         }
     }
@@ -405,6 +418,11 @@ fn redis_call(
 /// The reply for a script that ended with an error, in Redis 7's format:
 /// `<error> script: <sha>, on @user_script:<line>.`
 fn error_reply(e: &mlua::Error, sha: &str) -> Reply {
+    error_reply_in(e, sha, "user_script")
+}
+
+/// `chunk` is `user_script` (EVAL) or `user_function` (FCALL).
+pub(crate) fn error_reply_in(e: &mlua::Error, sha: &str, chunk: &str) -> Reply {
     // A redis.call error (or error_reply raised) keeps its own code.
     if let Some(re) = find_redis_err(e) {
         let code_msg = if re.msg.starts_with(|c: char| c.is_ascii_uppercase())
@@ -418,24 +436,23 @@ fn error_reply(e: &mlua::Error, sha: &str) -> Reply {
         } else {
             format!("ERR {}", re.msg)
         };
-        return Reply::Error(
-            format!("{code_msg} script: {sha}, on @user_script:{}.", re.line).into(),
-        );
+        return Reply::Error(format!("{code_msg} script: {sha}, on @{chunk}:{}.", re.line).into());
     }
     let msg = match e {
         mlua::Error::RuntimeError(m) => m.clone(),
-        mlua::Error::CallbackError { cause, .. } => return error_reply(cause, sha),
+        mlua::Error::CallbackError { cause, .. } => return error_reply_in(cause, sha, chunk),
         mlua::Error::MemoryError(m) => m.clone(),
         other => other.to_string(),
     };
     // Runtime errors start with "user_script:N: ..."; take the line from there.
     let line = msg
-        .strip_prefix("user_script:")
+        .strip_prefix(chunk)
+        .and_then(|r| r.strip_prefix(':'))
         .and_then(|r| r.split(':').next())
         .and_then(|n| n.parse::<i64>().ok())
         .unwrap_or(0);
     let msg = msg.lines().next().unwrap_or("").to_string();
-    Reply::Error(format!("ERR {msg} script: {sha}, on @user_script:{line}.").into())
+    Reply::Error(format!("ERR {msg} script: {sha}, on @{chunk}:{line}.").into())
 }
 
 fn find_redis_err(e: &mlua::Error) -> Option<&RedisErr> {
@@ -496,6 +513,7 @@ fn new_vm(busy: Arc<Busy>) -> mlua::Result<Vm> {
     )?;
     Ok(Vm {
         lua,
+        libs: Default::default(),
         scripts: HashMap::new(),
         globals,
         redis,
