@@ -120,6 +120,16 @@ impl Waiters {
         }
     }
 
+    /// Keys of database `db` that clients are blocked on (SWAPDB wakes them).
+    pub fn keys_in(&self, db: usize) -> Vec<Bytes> {
+        self.map
+            .lock()
+            .keys()
+            .filter(|(d, _)| *d == db)
+            .map(|(_, k)| k.clone())
+            .collect()
+    }
+
     /// Wakes the longest-waiting client on each key.
     pub fn signal(&self, keys: &[(usize, Bytes)]) {
         let m = self.map.lock();
