@@ -173,7 +173,11 @@ fn ttl_generic(ctx: &mut Ctx, key: &[u8], ms: bool, absolute: bool) -> Reply {
     } else {
         (at as i64 - ctx.now as i64).max(0)
     };
-    Reply::Int(if ms { v } else { (v + 500) / 1000 })
+    Reply::Int(if ms {
+        v
+    } else {
+        ((v as i128 + 500) / 1000) as i64
+    })
 }
 
 fn ttl(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
