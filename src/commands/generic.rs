@@ -184,7 +184,11 @@ fn rename_generic(ctx: &mut Ctx, args: &[Bytes], nx: bool) -> Reply {
         }
     }
     let e = ctx.take_in(db, src).expect("looked up above");
+    let wakes = may_unblock(&e.value);
     ctx.put_entry_in(db, dst, e);
+    if wakes {
+        ctx.signal_ready(dst);
+    }
     ctx.notify(notify::GENERIC, "rename_from", src);
     ctx.notify(notify::GENERIC, "rename_to", dst);
     if nx {
@@ -200,6 +204,12 @@ fn rename(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 
 fn renamenx(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     rename_generic(ctx, args, true)
+}
+
+/// Whether a key appearing with this value can serve a blocked client (BLPOP, BZPOPMIN,
+/// XREAD...): Redis's dbAdd signals such keys as ready.
+fn may_unblock(v: &Value) -> bool {
+    matches!(v, Value::List(_) | Value::ZSet(_) | Value::Stream(_))
 }
 
 fn same_object() -> Reply {
@@ -241,9 +251,13 @@ fn copy(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         }
         ctx.delete_in(dst_db, dst);
     }
+    let wakes = may_unblock(&value);
     let mut entry = Entry::new(value);
     entry.expire_at = expire_at;
     ctx.put_entry_in(dst_db, dst, entry);
+    if wakes {
+        ctx.ready_keys.push((dst_db, dst.clone()));
+    }
     ctx.propagate = Propagate::AsIs;
     ctx.notify_in(dst_db, notify::GENERIC, "copy_to", dst);
     Reply::Int(1)
@@ -264,7 +278,11 @@ fn move_cmd(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         return Reply::Int(0);
     }
     let e = ctx.take_in(src_db, key).expect("looked up above");
+    let wakes = may_unblock(&e.value);
     ctx.put_entry_in(dst_db, key, e);
+    if wakes {
+        ctx.ready_keys.push((dst_db, key.clone()));
+    }
     ctx.propagate = Propagate::AsIs;
     ctx.notify_in(src_db, notify::GENERIC, "move_from", key);
     ctx.notify_in(dst_db, notify::GENERIC, "move_to", key);
@@ -889,6 +907,7 @@ fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> Reply {
             if outputlen > 0 {
                 let list = Value::List(Box::new(ListValue::from_members(out)));
                 ctx.set_value(&dst, list, 0, false);
+                ctx.signal_ready(&dst);
                 ctx.dirty += outputlen as u64 - 1;
                 ctx.notify(notify::LIST, "sortstore", &dst);
             } else if ctx.delete(&dst) {
