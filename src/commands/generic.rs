@@ -118,13 +118,9 @@ fn unlink(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 }
 
 /// A read lookup that doesn't touch the LRU (Redis's LOOKUP_NOTOUCH): counts hits/misses.
-fn read_notouch(ctx: &mut Ctx, key: &[u8]) -> Option<Entry> {
+fn read_notouch(ctx: &mut Ctx, key: &[u8]) -> bool {
     let no_touch = std::mem::replace(&mut ctx.client.no_touch, true);
-    let r = ctx.lookup_read(key).map(|e| Entry {
-        value: Value::Str(crate::store::StrValue::Int(0)),
-        expire_at: e.expire_at,
-        lru: e.lru,
-    });
+    let r = ctx.lookup_read(key).is_some();
     ctx.client.no_touch = no_touch;
     r
 }
@@ -132,7 +128,7 @@ fn read_notouch(ctx: &mut Ctx, key: &[u8]) -> Option<Entry> {
 fn exists(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let mut n = 0;
     for k in &args[1..] {
-        if read_notouch(ctx, k).is_some() {
+        if read_notouch(ctx, k) {
             n += 1;
         }
     }
@@ -915,5 +911,198 @@ fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> Reply {
             }
             Reply::Int(outputlen as i64)
         }
+    }
+}
+
+/// Events and propagation, checked on the handler's effects directly (the integration
+/// tests can't see them until pub/sub and replication exist).
+#[cfg(test)]
+mod tests {
+    use crate::command::{Ctx, Locks, Propagate};
+    use crate::resp::Reply;
+    use crate::server::client::{Client, ClientInfo};
+    use crate::server::{dispatch, Server};
+    use bytes::Bytes;
+    use std::sync::Arc;
+
+    struct T {
+        srv: Server,
+        client: Client,
+    }
+
+    type Effects = (
+        Reply,
+        Vec<(String, String, usize)>,
+        Option<Vec<Vec<String>>>,
+    );
+
+    impl T {
+        fn new() -> T {
+            let srv = Server::new(crate::config::Config::new());
+            srv.config
+                .set_many(
+                    &[("notify-keyspace-events".into(), vec!["KEA".into()])],
+                    false,
+                )
+                .unwrap();
+            let info = Arc::new(ClientInfo::new(1, "test".into(), "test".into(), -1));
+            let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+            T {
+                srv,
+                client: Client::new(info, true, tx),
+            }
+        }
+
+        /// Runs a command; returns its reply, events (event, key, db) and what it
+        /// propagates (None = nothing).
+        fn run(&mut self, args: &[&str]) -> Effects {
+            let args: Vec<Bytes> = args
+                .iter()
+                .map(|a| Bytes::copy_from_slice(a.as_bytes()))
+                .collect();
+            let cmd = dispatch::lookup(&self.srv, &args).unwrap();
+            let locks = match dispatch::shards_for(&self.srv, &cmd, &args) {
+                None => Locks::none(&self.srv.store),
+                Some(s) => Locks::acquire(&self.srv.store, s),
+            };
+            let mut ctx = Ctx::new(&self.srv, &mut self.client, locks);
+            let reply = (cmd.handler.unwrap())(&mut ctx, &args);
+            let events = ctx
+                .events
+                .iter()
+                .map(|e| {
+                    (
+                        e.event.to_string(),
+                        String::from_utf8_lossy(&e.key).into_owned(),
+                        e.db,
+                    )
+                })
+                .collect();
+            let s = |v: &Vec<Bytes>| {
+                v.iter()
+                    .map(|a| String::from_utf8_lossy(a).into_owned())
+                    .collect::<Vec<_>>()
+            };
+            let prop = if ctx.dirty == 0 {
+                None
+            } else {
+                match &ctx.propagate {
+                    Propagate::AsIs if cmd.is_write() => Some(vec![s(&args)]),
+                    Propagate::Rewritten(c) => Some(c.iter().map(s).collect()),
+                    _ => None,
+                }
+            };
+            (reply, events, prop)
+        }
+    }
+
+    fn ev(list: &[(&str, &str, usize)]) -> Vec<(String, String, usize)> {
+        list.iter()
+            .map(|(e, k, d)| (e.to_string(), k.to_string(), *d))
+            .collect()
+    }
+
+    fn p(cmds: &[&[&str]]) -> Option<Vec<Vec<String>>> {
+        Some(
+            cmds.iter()
+                .map(|c| c.iter().map(|s| s.to_string()).collect())
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn generic_events() {
+        let mut t = T::new();
+        t.run(&["set", "a", "1"]);
+        let (_, e, _) = t.run(&["del", "a", "nokey"]);
+        assert_eq!(e, ev(&[("del", "a", 0)]));
+        t.run(&["set", "a", "1"]);
+        let (_, e, _) = t.run(&["unlink", "a"]);
+        assert_eq!(e, ev(&[("del", "a", 0)]));
+        t.run(&["set", "a", "1"]);
+        let (_, e, p1) = t.run(&["rename", "a", "b"]);
+        assert_eq!(e, ev(&[("rename_from", "a", 0), ("rename_to", "b", 0)]));
+        assert_eq!(p1, p(&[&["rename", "a", "b"]]));
+        let (_, e, p1) = t.run(&["rename", "b", "b"]);
+        assert!(e.is_empty());
+        assert_eq!(p1, None);
+        let (_, e, _) = t.run(&["copy", "b", "c", "db", "2"]);
+        assert_eq!(e, ev(&[("copy_to", "c", 2)]));
+        let (_, e, _) = t.run(&["move", "b", "3"]);
+        assert_eq!(e, ev(&[("move_from", "b", 0), ("move_to", "b", 3)]));
+        let (r, e, p1) = t.run(&["move", "nokey", "3"]);
+        assert_eq!(r, Reply::Int(0));
+        assert!(e.is_empty());
+        assert_eq!(p1, None);
+        let (_, e, p1) = t.run(&["flushall"]);
+        assert!(e.is_empty());
+        assert_eq!(p1, p(&[&["flushall"]]));
+    }
+
+    #[test]
+    fn expire_events_and_propagation() {
+        let mut t = T::new();
+        t.run(&["set", "k", "v"]);
+        let (r, e, p1) = t.run(&["expire", "k", "100", "nx"]);
+        assert_eq!(r, Reply::Int(1));
+        assert_eq!(e, ev(&[("expire", "k", 0)]));
+        let p1 = p1.unwrap();
+        assert_eq!(p1[0][0], "PEXPIREAT");
+        assert_eq!(p1[0][1], "k");
+        let at: u64 = p1[0][2].parse().unwrap();
+        assert!(at > crate::util::now_ms() + 90_000);
+        assert_eq!(p1[0][3], "nx");
+        // PEXPIREAT is propagated as received.
+        let (_, _, p1) = t.run(&["pexpireat", "k", "99999999999999"]);
+        assert_eq!(p1.unwrap()[0][..3], ["PEXPIREAT", "k", "99999999999999"]);
+        // A refused condition changes nothing.
+        let (r, e, p1) = t.run(&["expire", "k", "1", "gt"]);
+        assert_eq!(r, Reply::Int(0));
+        assert!(e.is_empty());
+        assert_eq!(p1, None);
+        let (_, e, p1) = t.run(&["persist", "k"]);
+        assert_eq!(e, ev(&[("persist", "k", 0)]));
+        assert_eq!(p1, p(&[&["persist", "k"]]));
+        let (_, e, p1) = t.run(&["persist", "k"]);
+        assert!(e.is_empty());
+        assert_eq!(p1, None);
+        // In the past: deleted, `del` event, propagated as DEL.
+        let (r, e, p1) = t.run(&["expire", "k", "-1"]);
+        assert_eq!(r, Reply::Int(1));
+        assert_eq!(e, ev(&[("del", "k", 0)]));
+        assert_eq!(p1, p(&[&["DEL", "k"]]));
+        // Lazy expiry: `expired` event; the command itself propagates nothing.
+        t.run(&["set", "k", "v", "px", "1"]);
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        let (r, e, p1) = t.run(&["expire", "k", "100"]);
+        assert_eq!(r, Reply::Int(0));
+        assert_eq!(e, ev(&[("expired", "k", 0)]));
+        assert_eq!(p1, None);
+        // SORT ... STORE.
+        let (r, e, _) = t.run(&["sort", "nokey", "store", "dst"]);
+        assert_eq!(r, Reply::Int(0));
+        assert!(e.is_empty());
+    }
+
+    #[test]
+    fn active_cycle_expires_and_counts() {
+        let mut t = T::new();
+        for i in 0..300 {
+            t.run(&["set", &format!("k{i}"), "v", "px", "1"]);
+        }
+        t.run(&["set", "stay", "v", "ex", "100"]);
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        let mut st = super::super::expire::ActiveExpire::default();
+        for _ in 0..100 {
+            st.cycle(&t.srv, 25_000);
+        }
+        assert_eq!(t.run(&["dbsize"]).0, Reply::Int(1));
+        assert_eq!(
+            t.srv
+                .stats
+                .expired_keys
+                .load(std::sync::atomic::Ordering::Relaxed),
+            300
+        );
     }
 }
