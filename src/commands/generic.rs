@@ -299,6 +299,8 @@ fn swapdb(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let (a, b) = (a as usize, b as usize);
     if a != b {
         ctx.for_each_shard(|s| s.dbs.swap(a, b));
+        ctx.srv.watch_touch_db(a);
+        ctx.srv.watch_touch_db(b);
     }
     ctx.dirty += 1;
     // Clients blocked on keys of either database may now find their key (Redis's
@@ -338,6 +340,11 @@ fn empty_data(ctx: &mut Ctx, db: Option<usize>, lazy: bool) -> u64 {
             }
         }
     });
+    for d in 0..ctx.srv.store.ndbs() {
+        if db.is_none_or(|x| x == d) {
+            ctx.srv.watch_touch_db(d);
+        }
+    }
     if lazy && removed > LAZYFREE_THRESHOLD as u64 {
         lazy_free(Box::new(garbage));
     }
