@@ -220,21 +220,36 @@ pub struct ActiveExpire {
 /// Keys checked per sampling loop (Redis's ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP).
 const KEYS_PER_LOOP: usize = 20;
 /// Sampling loops on one shard before its lock is released (other clients get a turn;
-/// the rest of the shard is handled on the next visit).
+/// the shard is revisited later in the same cycle if time allows).
 const LOOPS_PER_LOCK: usize = 16;
+
+/// Per-cycle settings derived from `active-expire-effort`, as Redis derives them.
+struct Tuning {
+    per_loop: usize,
+    acceptable_stale: usize,
+    budget_us: u64,
+    want_events: bool,
+}
+
+enum Visit {
+    /// Every database part of the shard is below the acceptable stale share.
+    Done,
+    /// The shard hit LOOPS_PER_LOCK: more to do.
+    Capped,
+    OutOfTime,
+}
 
 impl ActiveExpire {
     /// One cycle, run by the cron at every tick: visits shards round-robin, sampling keys
     /// with an expiry (continuing each database part's persistent scan cursor) and deleting
     /// the expired ones. A part is re-sampled while more than the acceptable share of its
-    /// sample had expired (10% minus the effort, as Redis). The cycle stops when the time
-    /// budget is used: `budget_us` is the base (25% of a tick), raised by
-    /// `active-expire-effort` as Redis raises ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC.
-    /// A shard's lock is held for at most LOOPS_PER_LOCK sampling loops at a time.
+    /// sample had expired (10% minus the effort, as Redis). Shards whose lock was released
+    /// with work left (LOOPS_PER_LOCK) get further passes while time remains. The cycle
+    /// stops when the time budget is used: `budget_us` is the base (25% of a tick), raised
+    /// by `active-expire-effort` as Redis raises ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC.
     pub fn cycle(&mut self, srv: &Server, budget_us: u64) {
         let start = std::time::Instant::now();
         let n = srv.store.nshards();
-        let ndbs = srv.store.ndbs();
         let effort = srv
             .config
             .hot
@@ -242,84 +257,117 @@ impl ActiveExpire {
             .load(Ordering::Relaxed)
             .clamp(1, 10) as usize
             - 1;
-        let per_loop = KEYS_PER_LOOP + KEYS_PER_LOOP / 4 * effort;
-        let acceptable_stale = 10 - effort; // percent
-        let budget_us = budget_us * (25 + 2 * effort as u64) / 25;
-        let want_events = wants_expired_events(srv);
-        let mut total_sampled = 0usize;
-        let mut total_expired = 0usize;
-        let mut out_of_time = false;
-        for _ in 0..n {
-            let shard = self.next_shard % n;
-            self.next_shard = (self.next_shard + 1) % n;
-            let mut events = Vec::new();
-            {
-                let mut g = srv.store.lock(shard);
-                let mut loops = 0;
-                'dbs: for db in 0..ndbs {
-                    loop {
-                        let part = &mut g.dbs[db];
-                        if part.volatile == 0 {
-                            break;
-                        }
-                        let now = crate::util::now_ms();
-                        let mut sampled = 0;
-                        let mut expired: Vec<(u64, Sds)> = Vec::new();
-                        let mut cursor = part.expire_cursor;
-                        let mut buckets = 0;
-                        // Bounded bucket visits too: a sparse table costs empty buckets.
-                        while sampled < per_loop && buckets < per_loop * 20 {
-                            cursor = part.dict.scan(cursor, |node| {
-                                if node.val.expire_at != 0 {
-                                    sampled += 1;
-                                    if node.val.expire_at <= now {
-                                        expired.push((node.hash, node.key.clone()));
-                                    }
-                                }
-                            });
-                            buckets += 1;
-                            if cursor == 0 {
-                                break;
-                            }
-                        }
-                        part.expire_cursor = cursor;
-                        let nexp = expired.len();
-                        for (h, k) in expired {
-                            if let Some(ev) = remove_expired(srv, part, db, h, &k) {
-                                if want_events {
-                                    events.push(ev);
-                                }
-                            }
-                        }
-                        total_sampled += sampled;
-                        total_expired += nexp;
-                        loops += 1;
-                        if start.elapsed().as_micros() as u64 > budget_us {
-                            out_of_time = true;
-                            break 'dbs;
-                        }
-                        if loops >= LOOPS_PER_LOCK {
-                            // Let other clients in, then continue with this shard.
+        let t = Tuning {
+            per_loop: KEYS_PER_LOOP + KEYS_PER_LOOP / 4 * effort,
+            acceptable_stale: 10 - effort, // percent
+            budget_us: budget_us * (25 + 2 * effort as u64) / 25,
+            want_events: wants_expired_events(srv),
+        };
+        let mut totals = (0usize, 0usize);
+        let first = self.next_shard % n;
+        let mut order: Vec<usize> = (0..n).map(|i| (first + i) % n).collect();
+        let mut first_pass = true;
+        'passes: loop {
+            let mut unfinished = Vec::new();
+            for &shard in &order {
+                if first_pass {
+                    self.next_shard = (shard + 1) % n;
+                }
+                match self.visit(srv, shard, &t, start, &mut totals) {
+                    Visit::Done => {}
+                    Visit::Capped => unfinished.push(shard),
+                    Visit::OutOfTime => {
+                        if first_pass {
+                            // Continue with this shard on the next tick.
                             self.next_shard = shard;
-                            break 'dbs;
                         }
-                        if sampled == 0 || nexp * 100 <= sampled * acceptable_stale || cursor == 0 {
-                            break;
-                        }
+                        break 'passes;
                     }
                 }
             }
-            srv.publish_events(events);
-            if out_of_time {
+            if unfinished.is_empty() {
                 break;
             }
+            order = unfinished;
+            first_pass = false;
         }
-        if total_sampled > 0 {
-            let perc = total_expired as f64 / total_sampled as f64;
+        let (sampled, expired) = totals;
+        if sampled > 0 {
+            let perc = expired as f64 / sampled as f64;
             self.stale = perc * 0.05 + self.stale * 0.95;
             srv.stats
                 .expired_stale_perc
                 .store((self.stale * 10000.0) as u64, Ordering::Relaxed);
         }
+    }
+
+    /// Samples and expires keys in one shard (all databases) under its lock.
+    fn visit(
+        &mut self,
+        srv: &Server,
+        shard: usize,
+        t: &Tuning,
+        start: std::time::Instant,
+        totals: &mut (usize, usize),
+    ) -> Visit {
+        let mut events = Vec::new();
+        let mut result = Visit::Done;
+        {
+            let mut g = srv.store.lock(shard);
+            let mut loops = 0;
+            'dbs: for db in 0..g.dbs.len() {
+                loop {
+                    let part = &mut g.dbs[db];
+                    if part.volatile == 0 {
+                        break;
+                    }
+                    let now = crate::util::now_ms();
+                    let mut sampled = 0;
+                    let mut expired: Vec<(u64, Sds)> = Vec::new();
+                    let mut cursor = part.expire_cursor;
+                    let mut buckets = 0;
+                    // Bounded bucket visits too: a sparse table costs empty buckets.
+                    while sampled < t.per_loop && buckets < t.per_loop * 20 {
+                        cursor = part.dict.scan(cursor, |node| {
+                            if node.val.expire_at != 0 {
+                                sampled += 1;
+                                if node.val.expire_at <= now {
+                                    expired.push((node.hash, node.key.clone()));
+                                }
+                            }
+                        });
+                        buckets += 1;
+                        if cursor == 0 {
+                            break;
+                        }
+                    }
+                    part.expire_cursor = cursor;
+                    let nexp = expired.len();
+                    for (h, k) in expired {
+                        if let Some(ev) = remove_expired(srv, part, db, h, &k) {
+                            if t.want_events {
+                                events.push(ev);
+                            }
+                        }
+                    }
+                    totals.0 += sampled;
+                    totals.1 += nexp;
+                    loops += 1;
+                    if start.elapsed().as_micros() as u64 > t.budget_us {
+                        result = Visit::OutOfTime;
+                        break 'dbs;
+                    }
+                    if sampled == 0 || nexp * 100 <= sampled * t.acceptable_stale || cursor == 0 {
+                        break;
+                    }
+                    if loops >= LOOPS_PER_LOCK {
+                        result = Visit::Capped;
+                        break 'dbs;
+                    }
+                }
+            }
+        }
+        srv.publish_events(events);
+        result
     }
 }
