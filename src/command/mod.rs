@@ -249,12 +249,17 @@ impl<'a> Ctx<'a> {
     ) {
         let pos = self.pos(key);
         let now = self.now;
+        let lfu = self.srv.lfu_policy();
         let part = self.db_part(db, pos);
         let old_expire = match part.get(pos.hash, key) {
             Some(e) if !e.is_expired(now) => e.expire_at,
             _ => 0,
         };
         let mut entry = Entry::new(value);
+        if lfu {
+            // A new object starts with LFU_INIT_VAL, as in Redis.
+            entry.lru = crate::store::lfu::new_word();
+        }
         entry.expire_at = if keep_ttl { old_expire } else { expire_at };
         part.put(pos.hash, key, entry);
         self.modified_in(db, key);

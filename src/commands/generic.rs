@@ -249,6 +249,9 @@ fn copy(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     }
     let wakes = may_unblock(&value);
     let mut entry = Entry::new(value);
+    if ctx.srv.lfu_policy() {
+        entry.lru = crate::store::lfu::new_word();
+    }
     entry.expire_at = expire_at;
     ctx.put_entry_in(dst_db, dst, entry);
     if wakes {
