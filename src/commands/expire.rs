@@ -134,10 +134,15 @@ fn expire_generic(ctx: &mut Ctx, args: &[Bytes], basetime: u64, unit: i64, name:
         }
     }
     if when <= ctx.now as i64 {
-        // Already in the past: delete, and replicate as an explicit DEL.
-        ctx.delete(key);
+        // Already in the past: delete, and replicate as an explicit DEL (UNLINK with
+        // lazyfree-lazy-expire).
+        let lazy = ctx.srv.config.get_bool("lazyfree-lazy-expire");
+        if let Some(e) = ctx.take_in(ctx.db_index(), key) {
+            super::generic::free_value(e.value, lazy);
+        }
         ctx.propagate = Propagate::AsIs;
-        ctx.rewrite_as(vec![vec![Bytes::from_static(b"DEL"), key.clone()]]);
+        let verb: &'static [u8] = if lazy { b"UNLINK" } else { b"DEL" };
+        ctx.rewrite_as(vec![vec![Bytes::from_static(verb), key.clone()]]);
         ctx.notify(notify::GENERIC, "del", key);
         return Reply::Int(1);
     }

@@ -1081,6 +1081,16 @@ mod tests {
         assert_eq!(r, Reply::Int(1));
         assert_eq!(e, ev(&[("del", "k", 0)]));
         assert_eq!(p1, p(&[&["DEL", "k"]]));
+        t.srv
+            .config
+            .set_many(
+                &[("lazyfree-lazy-expire".into(), vec!["yes".into()])],
+                false,
+            )
+            .unwrap();
+        t.run(&["set", "k", "v"]);
+        let (_, _, p1) = t.run(&["pexpireat", "k", "1"]);
+        assert_eq!(p1, p(&[&["UNLINK", "k"]]));
         // Lazy expiry: `expired` event; the command itself propagates nothing.
         t.run(&["set", "k", "v", "px", "1"]);
         std::thread::sleep(std::time::Duration::from_millis(5));
