@@ -815,3 +815,50 @@ fn sort_by_get_store() {
         arr(&["1", "2", "3"])
     );
 }
+
+/// Keyspace writes invalidate WATCH as in Redis: FLUSHDB/FLUSHALL/SWAPDB only for
+/// watched keys that exist (in either database for SWAPDB).
+#[test]
+fn watch_invalidation() {
+    let s = TestServer::start();
+    let mut c = s.conn();
+    let mut o = s.conn();
+    let run =
+        |c: &mut redis::Connection, o: &mut redis::Connection, watch: &str, other: &[&str]| {
+            assert_eq!(q(c, &["WATCH", watch]), Value::Okay);
+            q(o, other);
+            assert_eq!(q(c, &["MULTI"]), Value::Okay);
+            q(c, &["PING"]);
+            q(c, &["EXEC"])
+        };
+    let aborted = Value::Nil;
+    q(&mut o, &["SET", "k", "v"]);
+    assert_eq!(run(&mut c, &mut o, "k", &["FLUSHDB"]), aborted);
+    assert_ne!(run(&mut c, &mut o, "k", &["FLUSHDB"]), aborted);
+    q(&mut o, &["SET", "k", "v"]);
+    assert_eq!(run(&mut c, &mut o, "k", &["FLUSHALL", "ASYNC"]), aborted);
+    q(&mut o, &["SET", "k", "v"]);
+    assert_eq!(run(&mut c, &mut o, "k", &["EXPIRE", "k", "100"]), aborted);
+    assert_eq!(run(&mut c, &mut o, "k", &["PERSIST", "k"]), aborted);
+    assert_ne!(run(&mut c, &mut o, "k", &["PERSIST", "k"]), aborted);
+    assert_eq!(run(&mut c, &mut o, "k", &["RENAME", "k", "k2"]), aborted);
+    assert_eq!(run(&mut c, &mut o, "k", &["RENAME", "k2", "k"]), aborted);
+    assert_eq!(run(&mut c, &mut o, "k", &["MOVE", "k", "1"]), aborted);
+    // The key now lives in db 1 only: swapping 0 and 1 touches the watch on db 0.
+    assert_eq!(run(&mut c, &mut o, "k", &["SWAPDB", "0", "1"]), aborted);
+    assert_eq!(q(&mut c, &["GET", "k"]), Value::BulkString(b"v".to_vec()));
+    assert_eq!(
+        run(&mut c, &mut o, "nokey", &["SWAPDB", "0", "1"]),
+        Value::Array(vec![Value::SimpleString("PONG".into())])
+    );
+    assert_eq!(
+        run(&mut c, &mut o, "k", &["COPY", "k", "k"]),
+        Value::Array(vec![Value::SimpleString("PONG".into())])
+    );
+    q(&mut o, &["SET", "src", "x"]);
+    assert_eq!(
+        run(&mut c, &mut o, "k", &["COPY", "src", "k", "REPLACE"]),
+        aborted
+    );
+    assert_eq!(run(&mut c, &mut o, "k", &["DEL", "k"]), aborted);
+}

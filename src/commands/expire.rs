@@ -38,7 +38,7 @@ pub fn remove_expired(
         db,
         vec![Bytes::from_static(b"DEL"), Bytes::copy_from_slice(key)],
     );
-    srv.watch_touch(db, key);
+    part.touch_watched(key);
     Some(Event {
         flag: notify::EXPIRED,
         event: "expired",

@@ -301,9 +301,18 @@ fn swapdb(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     }
     let (a, b) = (a as usize, b as usize);
     if a != b {
-        ctx.for_each_shard(|s| s.dbs.swap(a, b));
-        ctx.srv.watch_touch_db(a);
-        ctx.srv.watch_touch_db(b);
+        ctx.for_each_shard(|s| {
+            // WATCHes on keys existing in either database are invalidated (Redis's
+            // touchAllWatchedKeysInDb); they stay with their database index, so only the
+            // data moves.
+            s.dbs[a].touch_all_watched(Some(&s.dbs[b]));
+            s.dbs[b].touch_all_watched(Some(&s.dbs[a]));
+            let (lo, hi) = s.dbs.split_at_mut(a.max(b));
+            let (x, y) = (&mut lo[a.min(b)], &mut hi[0]);
+            std::mem::swap(&mut x.dict, &mut y.dict);
+            std::mem::swap(&mut x.volatile, &mut y.volatile);
+            std::mem::swap(&mut x.expire_cursor, &mut y.expire_cursor);
+        });
     }
     ctx.dirty += 1;
     // Clients blocked on keys of either database may now find their key (Redis's
@@ -338,16 +347,12 @@ fn empty_data(ctx: &mut Ctx, db: Option<usize>, lazy: bool) -> u64 {
     ctx.for_each_shard(|s| {
         for (i, part) in s.dbs.iter_mut().enumerate() {
             if db.is_none_or(|d| d == i) && !part.is_empty() {
+                part.touch_all_watched(None);
                 removed += part.len() as u64;
                 garbage.push(part.clear());
             }
         }
     });
-    for d in 0..ctx.srv.store.ndbs() {
-        if db.is_none_or(|x| x == d) {
-            ctx.srv.watch_touch_db(d);
-        }
-    }
     if lazy && removed > LAZYFREE_THRESHOLD as u64 {
         lazy_free(Box::new(garbage));
     }
