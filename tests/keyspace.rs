@@ -84,7 +84,7 @@ fn del_unlink_exists_type_touch() {
 fn unlink_big_collection() {
     let s = TestServer::start();
     let mut c = s.conn();
-    let mut cmd = redis::cmd("RPUSH");
+    let mut cmd = redis::cmd("SADD");
     cmd.arg("big");
     for i in 0..1000 {
         cmd.arg(i);
@@ -198,10 +198,10 @@ fn copy_options_and_errors() {
     assert_eq!(q(&mut c, &["GET", "k"]), b("v2"));
     // The copy is independent of the original.
     q(&mut c, &["SELECT", "0"]);
-    q(&mut c, &["RPUSH", "l", "a", "b"]);
-    assert_eq!(q(&mut c, &["COPY", "l", "l2"]), Value::Int(1));
-    q(&mut c, &["RPUSH", "l", "c"]);
-    assert_eq!(q(&mut c, &["LRANGE", "l2", "0", "-1"]), arr(&["a", "b"]));
+    q(&mut c, &["SADD", "s", "a", "b"]);
+    assert_eq!(q(&mut c, &["COPY", "s", "s2"]), Value::Int(1));
+    q(&mut c, &["SADD", "s", "c"]);
+    assert_eq!(sorted(strings(q(&mut c, &["SMEMBERS", "s2"]))), ["a", "b"]);
 }
 
 #[test]
@@ -370,7 +370,7 @@ fn scan_basics() {
         q(&mut c, &["SET", &format!("key:{i}"), "v"]);
     }
     for i in 0..10 {
-        q(&mut c, &["RPUSH", &format!("list:{i}"), "v"]);
+        q(&mut c, &["SADD", &format!("set:{i}"), "v"]);
     }
     let all = scan_all(&mut c, &[]);
     let set: HashSet<_> = all.iter().cloned().collect();
@@ -380,10 +380,10 @@ fn scan_basics() {
         sorted(m.into_iter().collect::<HashSet<_>>().into_iter().collect()),
         (10..20).map(|i| format!("key:{i}")).collect::<Vec<_>>()
     );
-    let t = scan_all(&mut c, &["TYPE", "list"]);
+    let t = scan_all(&mut c, &["TYPE", "set"]);
     assert_eq!(t.iter().collect::<HashSet<_>>().len(), 10);
-    assert!(t.iter().all(|k| k.starts_with("list:")));
-    let t = scan_all(&mut c, &["TYPE", "LIST", "MATCH", "list:[0-4]"]);
+    assert!(t.iter().all(|k| k.starts_with("set:")));
+    let t = scan_all(&mut c, &["TYPE", "SET", "MATCH", "set:[0-4]"]);
     assert_eq!(t.iter().collect::<HashSet<_>>().len(), 5);
     assert!(scan_all(&mut c, &["TYPE", "nosuchtype"]).is_empty());
     // A big COUNT returns everything in one call.
@@ -861,4 +861,90 @@ fn watch_invalidation() {
         aborted
     );
     assert_eq!(run(&mut c, &mut o, "k", &["DEL", "k"]), aborted);
+}
+
+/// SORT on sets with hash/string weights (runs without the list family).
+#[test]
+fn sort_sets_by_hash_fields() {
+    let s = TestServer::start();
+    let mut c = s.conn();
+    q(&mut c, &["SADD", "s", "5", "3", "10", "1.5", "-2"]);
+    assert_eq!(
+        q(&mut c, &["SORT", "s"]),
+        arr(&["-2", "1.5", "3", "5", "10"])
+    );
+    assert_eq!(
+        q(&mut c, &["SORT", "s", "DESC", "LIMIT", "1", "2"]),
+        arr(&["5", "3"])
+    );
+    assert_eq!(
+        q(&mut c, &["SORT", "s", "ALPHA"]),
+        arr(&["-2", "1.5", "10", "3", "5"])
+    );
+    assert_eq!(
+        q(&mut c, &["SORT_RO", "s", "ALPHA", "LIMIT", "0", "1"]),
+        arr(&["-2"])
+    );
+    q(&mut c, &["HSET", "h_5", "f", "1", "n", "five"]);
+    q(&mut c, &["HSET", "h_3", "f", "3", "n", "three"]);
+    q(&mut c, &["HSET", "h_10", "f", "2", "n", "ten"]);
+    // Missing weights are 0 and tie by element: -2, 1.5 first.
+    assert_eq!(
+        q(
+            &mut c,
+            &["SORT", "s", "BY", "h_*->f", "GET", "h_*->n", "GET", "#", "LIMIT", "0", "3"]
+        ),
+        Value::Array(vec![
+            Value::Nil,
+            b("-2"),
+            Value::Nil,
+            b("1.5"),
+            b("five"),
+            b("5")
+        ])
+    );
+    assert_eq!(
+        q(
+            &mut c,
+            &["SORT", "s", "BY", "h_*->f", "DESC", "GET", "h_*->n"]
+        ),
+        Value::Array(vec![
+            b("three"),
+            b("ten"),
+            b("five"),
+            Value::Nil,
+            Value::Nil
+        ])
+    );
+    q(&mut c, &["SET", "w_5", "a"]);
+    q(&mut c, &["SET", "w_3", "b"]);
+    // Equal (missing) weights have no defined order among themselves.
+    let r = strings(q(&mut c, &["SORT", "s", "BY", "w_*", "ALPHA", "DESC"]));
+    assert_eq!(r[..2], ["3", "5"]);
+    assert_eq!(sorted(r[2..].to_vec()), ["-2", "1.5", "10"]);
+    assert_eq!(
+        err_text(&q(&mut c, &["SORT", "s", "BY", "w_*"])),
+        "ERR One or more scores can't be converted into double"
+    );
+    assert_eq!(
+        q(
+            &mut c,
+            &["SORT", "s", "BY", "w_*", "ALPHA", "GET", "w_*", "STORE", "dst"]
+        ),
+        Value::Int(5)
+    );
+    assert_eq!(q(&mut c, &["TYPE", "dst"]), st("list"));
+    assert_eq!(q(&mut c, &["SORT", "nokey", "STORE", "dst"]), Value::Int(0));
+    assert_eq!(q(&mut c, &["EXISTS", "dst"]), Value::Int(0));
+    q(&mut c, &["SADD", "bad", "1", "x"]);
+    assert_eq!(
+        err_text(&q(&mut c, &["SORT", "bad"])),
+        "ERR One or more scores can't be converted into double"
+    );
+    assert_eq!(q(&mut c, &["SORT", "bad", "ALPHA"]), arr(&["1", "x"]));
+    q(&mut c, &["HSET", "hash", "a", "1"]);
+    assert_eq!(
+        err_text(&q(&mut c, &["SORT", "hash"])),
+        "WRONGTYPE Operation against a key holding the wrong kind of value"
+    );
 }
