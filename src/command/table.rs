@@ -133,9 +133,18 @@ impl CommandSpec {
 
     /// Positions of the key arguments, from the key specs (Redis's getKeysUsingKeySpecs).
     pub fn key_positions(&self, args: &[bytes::Bytes]) -> Vec<usize> {
+        self.key_positions_by_spec(args)
+            .into_iter()
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// Like `key_positions`, with the index of the key spec that found each key
+    /// (COMMAND GETKEYSANDFLAGS reports the spec's flags).
+    pub fn key_positions_by_spec(&self, args: &[bytes::Bytes]) -> Vec<(usize, usize)> {
         let argc = args.len() as i32;
         let mut out = Vec::new();
-        for spec in &self.key_specs {
+        for (spec_idx, spec) in self.key_specs.iter().enumerate() {
             let first = match &spec.begin {
                 BeginSearch::Index(i) => *i,
                 BeginSearch::Keyword {
@@ -185,7 +194,7 @@ impl CommandSpec {
                     let step = (*step).max(1);
                     let mut i = first;
                     while i <= last && i < argc {
-                        out.push(i as usize);
+                        out.push((i as usize, spec_idx));
                         i += step;
                     }
                 }
@@ -211,7 +220,7 @@ impl CommandSpec {
                         if p >= argc {
                             break;
                         }
-                        out.push(p as usize);
+                        out.push((p as usize, spec_idx));
                     }
                 }
                 FindKeys::Unknown => {}

@@ -1,12 +1,35 @@
-//! Server commands: INFO, CONFIG, COMMAND, DEBUG, SLOWLOG, MONITOR, TIME, SHUTDOWN, ...
+//! Server commands: CONFIG, TIME, LASTSAVE, SHUTDOWN, SLOWLOG, MONITOR, LATENCY.
+//! INFO is in `info.rs`, COMMAND in `introspect.rs`, DEBUG in `debug.rs`.
 
-use crate::command::{Ctx, LockMode, Registry};
+use super::connection::help_reply;
+use crate::command::{err, Ctx, LockMode, Registry};
 use crate::resp::Reply;
 use bytes::Bytes;
+use std::sync::atomic::Ordering;
 
 pub fn register(r: &mut Registry) {
     r.add("config|get", config_get, LockMode::None);
     r.add("config|set", config_set, LockMode::None);
+    r.add("config|resetstat", config_resetstat, LockMode::None);
+    r.add("config|rewrite", config_rewrite, LockMode::None);
+    r.add("config|help", config_help, LockMode::None);
+    r.add("info", super::info::info, LockMode::None);
+    r.add("time", time, LockMode::None);
+    r.add("lastsave", lastsave, LockMode::None);
+    r.add("shutdown", shutdown, LockMode::None);
+    r.add("slowlog|get", slowlog_get, LockMode::None);
+    r.add("slowlog|len", slowlog_len, LockMode::None);
+    r.add("slowlog|reset", slowlog_reset, LockMode::None);
+    r.add("slowlog|help", slowlog_help, LockMode::None);
+    r.add("monitor", monitor, LockMode::None);
+    r.add("latency|latest", latency_latest, LockMode::None);
+    r.add("latency|history", latency_history, LockMode::None);
+    r.add("latency|reset", latency_reset, LockMode::None);
+    r.add("latency|doctor", latency_doctor, LockMode::None);
+    r.add("latency|histogram", latency_histogram, LockMode::None);
+    r.add("latency|help", latency_help, LockMode::None);
+    super::introspect::register(r);
+    super::debug::register(r);
 }
 
 fn config_get(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
@@ -21,8 +44,8 @@ fn config_get(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 }
 
 fn config_set(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    if (args.len() - 2) % 2 != 0 {
-        return crate::command::err::wrong_args("config|set");
+    if !(args.len() - 2).is_multiple_of(2) {
+        return err::wrong_args("config|set");
     }
     let pairs: Vec<(String, Vec<String>)> = args[2..]
         .chunks(2)
@@ -33,8 +56,238 @@ fn config_set(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             )
         })
         .collect();
-    match ctx.srv.config.set_many(&pairs, false) {
-        Ok(()) => Reply::OK,
-        Err(e) => Reply::Error(format!("ERR {e}").into()),
+    // `dir` takes effect by changing directory; do that first so a bad path fails the
+    // whole CONFIG SET, as Redis's apply function does.
+    let old_dir = std::env::current_dir().ok();
+    let mut changed_dir = false;
+    for (name, v) in &pairs {
+        if name.eq_ignore_ascii_case("dir") {
+            if let Err(e) = std::env::set_current_dir(&v[0]) {
+                return Reply::Error(
+                    format!(
+                        "ERR CONFIG SET failed (possibly related to argument 'dir') - {}",
+                        io_error_text(&e)
+                    )
+                    .into(),
+                );
+            }
+            changed_dir = true;
+        }
     }
+    match ctx.srv.config.set_many(&pairs, false) {
+        Ok(()) => {
+            if changed_dir {
+                // Store the absolute path, as Redis shows it.
+                if let Ok(d) = std::env::current_dir() {
+                    let _ = ctx.srv.config.set("dir", &[d.display().to_string()], true);
+                }
+            }
+            Reply::OK
+        }
+        Err(e) => {
+            if changed_dir {
+                if let Some(d) = old_dir {
+                    let _ = std::env::set_current_dir(d);
+                }
+            }
+            Reply::Error(format!("ERR {e}").into())
+        }
+    }
+}
+
+/// strerror-style text for an io::Error ("No such file or directory").
+fn io_error_text(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+fn config_resetstat(ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
+    ctx.srv.stats.reset();
+    ctx.srv.cmds.reset_stats();
+    Reply::OK
+}
+
+fn config_rewrite(ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
+    match ctx.srv.config.rewrite() {
+        Ok(()) => {
+            crate::server::log('*', "CONFIG REWRITE executed with success.");
+            Reply::OK
+        }
+        Err(e) => Reply::Error(e.into()),
+    }
+}
+
+fn config_help(_ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
+    help_reply(
+        "CONFIG",
+        &[
+            "GET <pattern>",
+            "    Return parameters matching the glob-like <pattern> and their values.",
+            "SET <directive> <value>",
+            "    Set the configuration <directive> to <value>.",
+            "RESETSTAT",
+            "    Reset statistics reported by the INFO command.",
+            "REWRITE",
+            "    Rewrite the configuration file.",
+        ],
+    )
+}
+
+fn time(_ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
+    let us = crate::util::now_us();
+    Reply::Array(vec![
+        Reply::bulk((us / 1_000_000).to_string()),
+        Reply::bulk((us % 1_000_000).to_string()),
+    ])
+}
+
+fn lastsave(ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
+    Reply::Int(ctx.srv.lastsave.load(Ordering::Relaxed) as i64)
+}
+
+fn shutdown(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
+    let (mut nosave, mut save, mut abort) = (false, false, false);
+    for a in &args[1..] {
+        match crate::util::lower(a).as_str() {
+            "nosave" => nosave = true,
+            "save" => save = true,
+            "now" | "force" => {}
+            "abort" => abort = true,
+            _ => return err::syntax(),
+        }
+    }
+    if (abort && args.len() != 2) || (nosave && save) {
+        return err::syntax();
+    }
+    if abort {
+        // Shutdown is immediate here, so there is never one in progress to abort.
+        return Reply::err("ERR No shutdown in progress.");
+    }
+    // SAVE/NOSAVE: persistence plugs in here (no RDB yet, so nothing to save).
+    let _ = save;
+    ctx.srv.shutdown.notify_one();
+    ctx.client.close_after_reply = true;
+    // No reply: the connection closes, as with Redis.
+    Reply::Raw(Bytes::new())
+}
+
+fn slowlog_get(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
+    let count = match args.get(2) {
+        None => 10,
+        Some(a) => match crate::util::parse_i64(a) {
+            Some(-1) => usize::MAX,
+            Some(n) if n >= 0 => n as usize,
+            Some(_) => return Reply::err("ERR count should be greater than or equal to -1"),
+            None => return err::not_int(),
+        },
+    };
+    Reply::Array(ctx.srv.slowlog.get(count))
+}
+
+fn slowlog_len(ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
+    Reply::Int(ctx.srv.slowlog.len() as i64)
+}
+
+fn slowlog_reset(ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
+    ctx.srv.slowlog.reset();
+    Reply::OK
+}
+
+fn slowlog_help(_ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
+    help_reply(
+        "SLOWLOG",
+        &[
+            "GET [<count>]",
+            "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+            "    Entries are made of:",
+            "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+            "    client name",
+            "LEN",
+            "    Return the length of the slowlog.",
+            "RESET",
+            "    Reset the slowlog.",
+        ],
+    )
+}
+
+fn monitor(ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
+    ctx.client.enter_monitor = true;
+    Reply::OK
+}
+
+// LATENCY: Tessera doesn't sample latency events yet, so the monitor is always empty;
+// HISTOGRAM reports the per-command call counts it has.
+
+fn latency_latest(_ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
+    Reply::Array(vec![])
+}
+
+fn latency_history(_ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
+    Reply::Array(vec![])
+}
+
+fn latency_reset(_ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
+    Reply::Int(0)
+}
+
+fn latency_doctor(_ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
+    Reply::Verbatim(
+        "txt",
+        Bytes::from_static(b"Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sleep tonight.\n"),
+    )
+}
+
+fn latency_histogram(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
+    let mut all: Vec<std::sync::Arc<crate::command::CommandSpec>> = Vec::new();
+    for c in ctx.srv.cmds.iter() {
+        if c.subcommands.is_empty() {
+            all.push(c.clone());
+        }
+        all.extend(c.subcommands.values().cloned());
+    }
+    all.sort_by(|a, b| a.name.cmp(&b.name));
+    let wanted: Vec<String> = args[2..].iter().map(|a| crate::util::lower(a)).collect();
+    let mut out = Vec::new();
+    for c in all {
+        if !wanted.is_empty() && !wanted.iter().any(|w| *w == c.name) {
+            continue;
+        }
+        let calls = c.stats.calls.load(Ordering::Relaxed);
+        if calls == 0 {
+            continue;
+        }
+        out.push((
+            Reply::bulk(&c.name),
+            Reply::Map(vec![
+                (Reply::bulk("calls"), Reply::Int(calls as i64)),
+                (Reply::bulk("histogram_usec"), Reply::Map(vec![])),
+            ]),
+        ));
+    }
+    Reply::Map(out)
+}
+
+fn latency_help(_ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
+    help_reply(
+        "LATENCY",
+        &[
+            "DOCTOR",
+            "    Return a human readable latency analysis report.",
+            "GRAPH <event>",
+            "    Return an ASCII latency graph for the <event> class.",
+            "HISTORY <event>",
+            "    Return time-latency samples for the <event> class.",
+            "LATEST",
+            "    Return the latest latency samples for all events.",
+            "RESET [<event> ...]",
+            "    Reset latency data of one or more <event> classes.",
+            "    (default: reset all data for all event classes)",
+            "HISTOGRAM [COMMAND ...]",
+            "    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.",
+            "    If no commands are specified then all histograms are replied.",
+        ],
+    )
 }

@@ -40,13 +40,18 @@ pub fn lookup(srv: &Server, args: &[Bytes]) -> Result<Arc<CommandSpec>, Reply> {
     };
     let cmd = if !cmd.subcommands.is_empty() {
         if args.len() < 2 {
-            return Err(crate::command::err::wrong_args(&cmd.name));
-        }
-        let sub = crate::util::lower(&args[1]);
-        match cmd.subcommands.get(&sub) {
-            Some(s) => s.clone(),
-            None => {
-                return Err(crate::command::err::unknown_subcommand(&args[1], &cmd.name));
+            // A container whose arity allows no subcommand (COMMAND) runs itself.
+            if cmd.arity != -1 {
+                return Err(crate::command::err::wrong_args(&cmd.name));
+            }
+            cmd.clone()
+        } else {
+            let sub = crate::util::lower(&args[1]);
+            match cmd.subcommands.get(&sub) {
+                Some(s) => s.clone(),
+                None => {
+                    return Err(crate::command::err::unknown_subcommand(&args[1], &cmd.name));
+                }
             }
         }
     } else {

@@ -146,6 +146,8 @@ pub struct Server {
     pub started: Instant,
     pub start_ms: u64,
     pub run_id: String,
+    /// Replication ID (INFO `master_replid`; DEBUG CHANGE-REPL-ID replaces it).
+    pub replid: Mutex<String>,
     pub port: AtomicU64,
     pub slowlog: slowlog::SlowLog,
     pub monitors: Mutex<Vec<(u64, mpsc::UnboundedSender<Bytes>)>>,
@@ -185,6 +187,7 @@ impl Server {
             started: Instant::now(),
             start_ms: now,
             run_id: random_hex(40),
+            replid: Mutex::new(random_hex(40)),
             port: AtomicU64::new(0),
             slowlog: slowlog::SlowLog::default(),
             monitors: Mutex::new(Vec::new()),
