@@ -67,6 +67,7 @@ fn main() {
             std::process::exit(1);
         }
     }
+    server::logger::set_level(&config.get("loglevel"));
     let logfile = config.get("logfile");
     if !logfile.is_empty() {
         if let Err(e) = server::logger::set_file(&logfile) {

@@ -411,9 +411,10 @@ fn client_pause(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     };
     let write_only = match args.get(3) {
         None => false,
-        Some(m) if m.eq_ignore_ascii_case(b"all") && args.len() == 4 => false,
-        Some(m) if m.eq_ignore_ascii_case(b"write") && args.len() == 4 => true,
-        Some(_) => return err::syntax(),
+        Some(_) if args.len() > 4 => return err::syntax(),
+        Some(m) if m.eq_ignore_ascii_case(b"all") => false,
+        Some(m) if m.eq_ignore_ascii_case(b"write") => true,
+        Some(_) => return Reply::err("ERR CLIENT PAUSE mode must be WRITE or ALL"),
     };
     let until = ctx.now.saturating_add(ms);
     let mut p = ctx.srv.pause.lock();

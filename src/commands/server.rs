@@ -56,6 +56,14 @@ fn config_set(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             )
         })
         .collect();
+    for (name, _) in &pairs {
+        if crate::config::params::find(&name.to_ascii_lowercase()).is_none() {
+            return Reply::Error(
+                format!("ERR Unknown option or number of arguments for CONFIG SET - '{name}'")
+                    .into(),
+            );
+        }
+    }
     // `dir` takes effect by changing directory; do that first so a bad path fails the
     // whole CONFIG SET, as Redis's apply function does.
     let old_dir = std::env::current_dir().ok();
@@ -76,6 +84,9 @@ fn config_set(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     }
     match ctx.srv.config.set_many(&pairs, false) {
         Ok(()) => {
+            if pairs.iter().any(|(n, _)| n.eq_ignore_ascii_case("loglevel")) {
+                crate::server::logger::set_level(&ctx.srv.config.get("loglevel"));
+            }
             if changed_dir {
                 // Store the absolute path, as Redis shows it.
                 if let Ok(d) = std::env::current_dir() {
@@ -180,8 +191,7 @@ fn slowlog_get(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         Some(a) => match crate::util::parse_i64(a) {
             Some(-1) => usize::MAX,
             Some(n) if n >= 0 => n as usize,
-            Some(_) => return Reply::err("ERR count should be greater than or equal to -1"),
-            None => return err::not_int(),
+            _ => return Reply::err("ERR count should be greater than or equal to -1"),
         },
     };
     Reply::Array(ctx.srv.slowlog.get(count))

@@ -262,6 +262,9 @@ pub fn random_hex(n: usize) -> String {
 
 /// Logs a line in Redis's format: `pid:M 24 Nov 2026 01:50:27.123 * message`.
 pub fn log(level: char, msg: &str) {
+    if !logger::enabled(level) {
+        return;
+    }
     let pid = std::process::id();
     let now = crate::util::now_ms();
     let secs = (now / 1000) as i64;
@@ -306,6 +309,31 @@ pub mod logger {
     use std::io::Write;
 
     static FILE: Mutex<Option<std::fs::File>> = Mutex::new(None);
+    /// Minimum level logged: 0 debug, 1 verbose, 2 notice, 3 warning (`loglevel`).
+    static LEVEL: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(2);
+
+    /// Applies a `loglevel` value (debug, verbose, notice, warning, nothing).
+    pub fn set_level(name: &str) {
+        let l = match name {
+            "debug" => 0,
+            "verbose" => 1,
+            "notice" => 2,
+            "warning" => 3,
+            _ => 4,
+        };
+        LEVEL.store(l, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether a line of this level char ('.', '-', '*', '#') is logged.
+    pub fn enabled(level: char) -> bool {
+        let l = match level {
+            '.' => 0,
+            '-' => 1,
+            '*' => 2,
+            _ => 3,
+        };
+        l >= LEVEL.load(std::sync::atomic::Ordering::Relaxed)
+    }
 
     pub fn set_file(path: &str) -> std::io::Result<()> {
         let f = std::fs::OpenOptions::new()
