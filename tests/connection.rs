@@ -151,7 +151,10 @@ fn auth_and_noauth() {
     );
     assert_eq!(q(&mut c, &["AUTH", "default", "x"]), Value::Okay);
     // CONFIG SET requirepass applies to new connections.
-    assert_eq!(q(&mut c, &["CONFIG", "SET", "requirepass", "pw"]), Value::Okay);
+    assert_eq!(
+        q(&mut c, &["CONFIG", "SET", "requirepass", "pw"]),
+        Value::Okay
+    );
     let mut r2 = plain.raw();
     r2.cmd(&[b"PING"]);
     assert_eq!(r2.read_reply(), b"-NOAUTH Authentication required.\r\n");
@@ -174,13 +177,22 @@ fn reset_restores_defaults() {
     r.cmd(&[b"CLIENT", b"INFO"]);
     let info = String::from_utf8(r.read_reply()).unwrap();
     assert!(info.starts_with("="), "RESP3 verbatim: {info}");
-    assert!(info.contains(" name=n1 ") && info.contains(" db=3 ") && info.contains("flags=eT"), "{info}");
+    assert!(
+        info.contains(" name=n1 ") && info.contains(" db=3 ") && info.contains("flags=eT"),
+        "{info}"
+    );
     r.cmd(&[b"RESET"]);
     assert_eq!(r.read_reply(), b"+RESET\r\n");
     r.cmd(&[b"CLIENT", b"INFO"]);
     let info = String::from_utf8(r.read_reply()).unwrap();
     assert!(info.starts_with("$"), "back to RESP2: {info}");
-    assert!(info.contains(" name= ") && info.contains(" db=0 ") && info.contains(" flags=N ") && info.contains(" resp=2 "), "{info}");
+    assert!(
+        info.contains(" name= ")
+            && info.contains(" db=0 ")
+            && info.contains(" flags=N ")
+            && info.contains(" resp=2 "),
+        "{info}"
+    );
     // Reply mode is reset too.
     r.cmd(&[b"CLIENT", b"REPLY", b"OFF"]);
     r.cmd(&[b"RESET"]);
@@ -209,14 +221,36 @@ fn client_id_name_info_list() {
     assert_eq!(q(&mut c, &["CLIENT", "SETNAME", "w"]), Value::Okay);
 
     let info = text(&q(&mut c, &["CLIENT", "INFO"]));
-    assert!(info.starts_with(&format!("id={id} addr=127.0.0.1:")), "{info}");
+    assert!(
+        info.starts_with(&format!("id={id} addr=127.0.0.1:")),
+        "{info}"
+    );
     assert!(info.ends_with('\n'));
     for field in [
-        " laddr=", " fd=", " name=w ", " age=", " idle=", " flags=N ", " db=0 ", " sub=0 ",
-        " psub=0 ", " ssub=0 ", " multi=-1 ", " qbuf=", " omem=", " tot-mem=", " cmd=client|info",
-        " user=default ", " resp=2", " lib-name=", " lib-ver=",
+        " laddr=",
+        " fd=",
+        " name=w ",
+        " age=",
+        " idle=",
+        " flags=N ",
+        " db=0 ",
+        " sub=0 ",
+        " psub=0 ",
+        " ssub=0 ",
+        " multi=-1 ",
+        " qbuf=",
+        " omem=",
+        " tot-mem=",
+        " cmd=client|info",
+        " user=default ",
+        " resp=2",
+        " lib-name=",
+        " lib-ver=",
     ] {
-        assert!(info.contains(field.trim_end_matches("|info")), "{field} in {info}");
+        assert!(
+            info.contains(field.trim_end_matches("|info")),
+            "{field} in {info}"
+        );
     }
 
     let mut other = srv.conn();
@@ -276,7 +310,10 @@ fn client_setinfo() {
         q(&mut c, &["CLIENT", "SETINFO", "LIB-NAME", "redis-py"]),
         Value::Okay
     );
-    assert_eq!(q(&mut c, &["CLIENT", "SETINFO", "lib-ver", "5.0.1"]), Value::Okay);
+    assert_eq!(
+        q(&mut c, &["CLIENT", "SETINFO", "lib-ver", "5.0.1"]),
+        Value::Okay
+    );
     let info = text(&q(&mut c, &["CLIENT", "INFO"]));
     assert!(info.contains(" lib-name=redis-py lib-ver=5.0.1"), "{info}");
     assert_eq!(
@@ -351,13 +388,22 @@ fn client_kill() {
     let mut v3 = srv.raw();
     v3.cmd(&[b"PING"]);
     v3.read_reply();
-    assert_eq!(q(&mut c, &["CLIENT", "KILL", "TYPE", "normal"]), Value::Int(1));
+    assert_eq!(
+        q(&mut c, &["CLIENT", "KILL", "TYPE", "normal"]),
+        Value::Int(1)
+    );
     assert!(v3.closed());
     assert_eq!(q(&mut c, &["PING"]), s("PONG"));
     // MAXAGE: nobody is a day old.
-    assert_eq!(q(&mut c, &["CLIENT", "KILL", "MAXAGE", "86400"]), Value::Int(0));
     assert_eq!(
-        q(&mut c, &["CLIENT", "KILL", "USER", "default", "LADDR", "1.1.1.1:1"]),
+        q(&mut c, &["CLIENT", "KILL", "MAXAGE", "86400"]),
+        Value::Int(0)
+    );
+    assert_eq!(
+        q(
+            &mut c,
+            &["CLIENT", "KILL", "USER", "default", "LADDR", "1.1.1.1:1"]
+        ),
         Value::Int(0)
     );
     // SKIPME no kills the caller after its reply.
@@ -421,7 +467,10 @@ fn client_pause_unpause() {
         "ERR syntax error"
     );
     // WRITE pause: reads go through, writes wait until UNPAUSE.
-    assert_eq!(q(&mut c, &["CLIENT", "PAUSE", "100000", "WRITE"]), Value::Okay);
+    assert_eq!(
+        q(&mut c, &["CLIENT", "PAUSE", "100000", "WRITE"]),
+        Value::Okay
+    );
     let mut w = srv.raw();
     w.cmd(&[b"GET", b"k"]);
     assert_eq!(w.read_reply(), b"$-1\r\n");
@@ -430,7 +479,10 @@ fn client_pause_unpause() {
     assert_eq!(q(&mut c, &["CLIENT", "UNPAUSE"]), Value::Okay);
     assert_eq!(w.read_reply(), b"+OK\r\n");
     // ALL pause also holds reads.
-    assert_eq!(q(&mut c, &["CLIENT", "PAUSE", "100000", "ALL"]), Value::Okay);
+    assert_eq!(
+        q(&mut c, &["CLIENT", "PAUSE", "100000", "ALL"]),
+        Value::Okay
+    );
     w.cmd(&[b"GET", b"k"]);
     std::thread::sleep(Duration::from_millis(100));
     assert_eq!(q(&mut c, &["CLIENT", "UNPAUSE"]), Value::Okay);
@@ -457,7 +509,10 @@ fn client_unblock() {
     );
     // With a blocking command (only if the list family is present in this build).
     let mut probe = srv.conn();
-    if matches!(q(&mut probe, &["BLPOP", "nokey", "0.01"]), Value::ServerError(_)) {
+    if matches!(
+        q(&mut probe, &["BLPOP", "nokey", "0.01"]),
+        Value::ServerError(_)
+    ) {
         return;
     }
     let mut blocked = srv.raw();
@@ -469,7 +524,10 @@ fn client_unblock() {
     assert_eq!(blocked.read_reply(), b"*-1\r\n");
     blocked.cmd(&[b"BLPOP", b"nokey", b"0"]);
     wait_blocked(&mut c, 1);
-    assert_eq!(q(&mut c, &["CLIENT", "UNBLOCK", &bid, "ERROR"]), Value::Int(1));
+    assert_eq!(
+        q(&mut c, &["CLIENT", "UNBLOCK", &bid, "ERROR"]),
+        Value::Int(1)
+    );
     assert_eq!(
         blocked.read_reply(),
         b"-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n"

@@ -46,12 +46,24 @@ fn info_sections_and_fields() {
     q(&mut c, &["NOSUCHCOMMAND"]);
     q(&mut c, &["GET"]);
     let info = text(&q(&mut c, &["INFO"]));
-    assert!(info.starts_with("# Server\r\nredis_version:7.2.4\r\n"), "{info}");
+    assert!(
+        info.starts_with("# Server\r\nredis_version:7.2.4\r\n"),
+        "{info}"
+    );
     assert!(info.lines().all(|l| !l.contains('\n')));
     assert!(info.contains("\r\n\r\n# Clients\r\n"));
     for section in [
-        "# Server", "# Clients", "# Memory", "# Persistence", "# Stats", "# Replication",
-        "# CPU", "# Modules", "# Errorstats", "# Cluster", "# Keyspace",
+        "# Server",
+        "# Clients",
+        "# Memory",
+        "# Persistence",
+        "# Stats",
+        "# Replication",
+        "# CPU",
+        "# Modules",
+        "# Errorstats",
+        "# Cluster",
+        "# Keyspace",
     ] {
         assert!(info.contains(&format!("{section}\r\n")), "{section}");
     }
@@ -67,8 +79,15 @@ fn info_sections_and_fields() {
     assert_eq!(field(&info, "maxmemory"), "0");
     assert_eq!(field(&info, "maxmemory_policy"), "noeviction");
     assert_eq!(field(&info, "rdb_changes_since_last_save"), "2");
-    assert!(field(&info, "total_commands_processed").parse::<u64>().unwrap() >= 3);
-    assert!(field(&info, "instantaneous_ops_per_sec").parse::<u64>().is_ok());
+    assert!(
+        field(&info, "total_commands_processed")
+            .parse::<u64>()
+            .unwrap()
+            >= 3
+    );
+    assert!(field(&info, "instantaneous_ops_per_sec")
+        .parse::<u64>()
+        .is_ok());
     assert_eq!(field(&info, "keyspace_hits"), "1");
     assert_eq!(field(&info, "keyspace_misses"), "1");
     assert_eq!(field(&info, "expired_keys"), "0");
@@ -108,7 +127,10 @@ fn info_sections_and_fields() {
     r.cmd(&[b"HELLO", b"3"]);
     r.read_reply();
     r.cmd(&[b"INFO", b"cluster"]);
-    assert_eq!(r.read_reply(), b"=34\r\ntxt:# Cluster\r\ncluster_enabled:0\r\n\r\n");
+    assert_eq!(
+        r.read_reply(),
+        b"=34\r\ntxt:# Cluster\r\ncluster_enabled:0\r\n\r\n"
+    );
 }
 
 #[test]
@@ -120,10 +142,23 @@ fn config_get_set() {
         Value::Array(vec![b("maxmemory"), b("0")])
     );
     assert_eq!(
-        q(&mut c, &["CONFIG", "SET", "maxmemory", "10mb", "maxmemory-policy", "allkeys-lru"]),
+        q(
+            &mut c,
+            &[
+                "CONFIG",
+                "SET",
+                "maxmemory",
+                "10mb",
+                "maxmemory-policy",
+                "allkeys-lru"
+            ]
+        ),
         Value::Okay
     );
-    let v = arr(q(&mut c, &["CONFIG", "GET", "maxmemory", "maxmemory-policy"]));
+    let v = arr(q(
+        &mut c,
+        &["CONFIG", "GET", "maxmemory", "maxmemory-policy"],
+    ));
     assert_eq!(v.len(), 4);
     assert!(v.contains(&b("10485760")) && v.contains(&b("allkeys-lru")));
     let info = text(&q(&mut c, &["INFO", "memory"]));
@@ -144,7 +179,10 @@ fn config_get_set() {
         Value::Array(vec![b("maxmemory"), b("10485760")])
     );
     assert_eq!(
-        err_text(&q(&mut c, &["CONFIG", "SET", "maxmemory", "1mb", "maxmemory", "2mb"])),
+        err_text(&q(
+            &mut c,
+            &["CONFIG", "SET", "maxmemory", "1mb", "maxmemory", "2mb"]
+        )),
         "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - duplicate parameter"
     );
     assert_eq!(
@@ -179,9 +217,15 @@ fn config_get_set() {
         err_text(&q(&mut c, &["CONFIG", "SET", "dir", "/nonexistent/x"])),
         "ERR CONFIG SET failed (possibly related to argument 'dir') - No such file or directory"
     );
-    assert_eq!(q(&mut c, &["CONFIG", "SET", "loglevel", "warning"]), Value::Okay);
+    assert_eq!(
+        q(&mut c, &["CONFIG", "SET", "loglevel", "warning"]),
+        Value::Okay
+    );
     // Runtime effect of a hot value: slowlog threshold.
-    assert_eq!(q(&mut c, &["CONFIG", "SET", "slowlog-log-slower-than", "0"]), Value::Okay);
+    assert_eq!(
+        q(&mut c, &["CONFIG", "SET", "slowlog-log-slower-than", "0"]),
+        Value::Okay
+    );
     q(&mut c, &["SLOWLOG", "RESET"]);
     q(&mut c, &["PING"]);
     assert!(matches!(q(&mut c, &["SLOWLOG", "LEN"]), Value::Int(n) if n >= 1));
@@ -217,10 +261,26 @@ fn config_resetstat_and_rewrite() {
         &[],
     );
     let mut c2 = srv2.conn();
-    assert_eq!(q(&mut c2, &["CONFIG", "SET", "maxmemory", "2mb", "maxmemory-policy", "allkeys-lfu"]), Value::Okay);
+    assert_eq!(
+        q(
+            &mut c2,
+            &[
+                "CONFIG",
+                "SET",
+                "maxmemory",
+                "2mb",
+                "maxmemory-policy",
+                "allkeys-lfu"
+            ]
+        ),
+        Value::Okay
+    );
     assert_eq!(q(&mut c2, &["CONFIG", "REWRITE"]), Value::Okay);
     let text = std::fs::read_to_string(&path).unwrap();
-    assert!(text.starts_with("# my comment\nmaxmemory 2097152\nhz 10\n"), "{text}");
+    assert!(
+        text.starts_with("# my comment\nmaxmemory 2097152\nhz 10\n"),
+        "{text}"
+    );
     assert!(text.contains("maxmemory-policy allkeys-lfu"), "{text}");
     // The rewritten file starts a server with the same values.
     drop(srv2);
@@ -251,12 +311,25 @@ fn command_introspection() {
     assert_eq!(get[1], Value::Int(2));
     assert_eq!(arr(get[2].clone()), vec![s("readonly"), s("fast")]);
     assert_eq!(&get[3..6], &[Value::Int(1), Value::Int(1), Value::Int(1)]);
-    assert_eq!(arr(get[6].clone()), vec![s("@read"), s("@string"), s("@fast")]);
+    assert_eq!(
+        arr(get[6].clone()),
+        vec![s("@read"), s("@string"), s("@fast")]
+    );
     assert_eq!(arr(get[7].clone()), vec![]);
     let specs = arr(get[8].clone());
     assert_eq!(specs.len(), 1);
     let spec = format!("{:?}", specs[0]);
-    for part in ["\"RO\"", "\"access\"", "begin_search", "index", "find_keys", "range", "lastkey", "keystep", "limit"] {
+    for part in [
+        "\"RO\"",
+        "\"access\"",
+        "begin_search",
+        "index",
+        "find_keys",
+        "range",
+        "lastkey",
+        "keystep",
+        "limit",
+    ] {
         assert!(spec.contains(part), "{part} in {spec}");
     }
     let set = arr(arr(q(&mut c, &["COMMAND", "INFO", "SET"]))[0].clone());
@@ -268,22 +341,37 @@ fn command_introspection() {
     assert!(subs.iter().any(|s| arr(s.clone())[0] == b("config|get")));
     let cg = arr(arr(q(&mut c, &["COMMAND", "INFO", "config|get"]))[0].clone());
     assert_eq!(cg[1], Value::Int(-3));
-    assert_eq!(arr(cg[6].clone()), vec![s("@admin"), s("@slow"), s("@dangerous")]);
+    assert_eq!(
+        arr(cg[6].clone()),
+        vec![s("@admin"), s("@slow"), s("@dangerous")]
+    );
 
     // LIST and filters.
     let list = arr(q(&mut c, &["COMMAND", "LIST"]));
     assert!(list.contains(&b("get")) && list.contains(&b("config|get")));
-    let list = arr(q(&mut c, &["COMMAND", "LIST", "FILTERBY", "PATTERN", "conf*"]));
+    let list = arr(q(
+        &mut c,
+        &["COMMAND", "LIST", "FILTERBY", "PATTERN", "conf*"],
+    ));
     assert!(list.contains(&b("config")) && list.contains(&b("config|set")));
     assert!(!list.contains(&b("get")));
-    let list = arr(q(&mut c, &["COMMAND", "LIST", "FILTERBY", "ACLCAT", "string"]));
+    let list = arr(q(
+        &mut c,
+        &["COMMAND", "LIST", "FILTERBY", "ACLCAT", "string"],
+    ));
     assert!(list.contains(&b("get")) && !list.contains(&b("ping")));
-    assert_eq!(arr(q(&mut c, &["COMMAND", "LIST", "FILTERBY", "MODULE", "x"])), vec![]);
+    assert_eq!(
+        arr(q(&mut c, &["COMMAND", "LIST", "FILTERBY", "MODULE", "x"])),
+        vec![]
+    );
     assert_eq!(
         err_text(&q(&mut c, &["COMMAND", "LIST", "FILTERBY", "FOO", "x"])),
         "ERR syntax error"
     );
-    assert_eq!(err_text(&q(&mut c, &["COMMAND", "LIST", "FOO"])), "ERR syntax error");
+    assert_eq!(
+        err_text(&q(&mut c, &["COMMAND", "LIST", "FOO"])),
+        "ERR syntax error"
+    );
 
     // GETKEYS / GETKEYSANDFLAGS.
     assert_eq!(
@@ -311,6 +399,10 @@ fn command_introspection() {
     );
     assert_eq!(
         err_text(&q(&mut c, &["COMMAND", "GETKEYS", "get"])),
+        "ERR Invalid number of arguments specified for command"
+    );
+    assert_eq!(
+        err_text(&q(&mut c, &["COMMAND", "GETKEYS"])),
         "ERR wrong number of arguments for 'command|getkeys' command"
     );
     match q(&mut c, &["COMMAND", "HELP"]) {
@@ -330,15 +422,26 @@ fn command_docs() {
     r.read_reply();
     r.cmd(&[b"COMMAND", b"DOCS", b"get", b"nosuch"]);
     let reply = String::from_utf8(r.read_reply()).unwrap();
-    assert!(reply.starts_with("%1\r\n$3\r\nget\r\n%4\r\n$7\r\nsummary\r\n"), "{reply}");
+    assert!(
+        reply.starts_with("%1\r\n$3\r\nget\r\n%4\r\n$7\r\nsummary\r\n"),
+        "{reply}"
+    );
     assert!(reply.contains("$5\r\nsince\r\n$5\r\n1.0.0\r\n$5\r\ngroup\r\n$6\r\nstring\r\n"));
-    assert!(reply.contains("$9\r\narguments\r\n*1\r\n%4\r\n$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\nkey\r\n"), "{reply}");
+    assert!(
+        reply.contains(
+            "$9\r\narguments\r\n*1\r\n%4\r\n$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\nkey\r\n"
+        ),
+        "{reply}"
+    );
     assert!(reply.contains("$14\r\nkey_spec_index\r\n:0\r\n"));
     // SET's optional arguments carry tokens and flags (redis-cli builds hints from them).
     r.cmd(&[b"COMMAND", b"DOCS", b"set"]);
     let reply = String::from_utf8(r.read_reply()).unwrap();
     assert!(reply.contains("$5\r\ntoken\r\n$2\r\nNX\r\n"), "{reply}");
-    assert!(reply.contains("$5\r\nflags\r\n~1\r\n+optional\r\n"), "{reply}");
+    assert!(
+        reply.contains("$5\r\nflags\r\n~1\r\n+optional\r\n"),
+        "{reply}"
+    );
     assert!(reply.contains("$5\r\noneof\r\n"));
     // Containers document their subcommands.
     r.cmd(&[b"COMMAND", b"DOCS", b"config"]);
@@ -426,7 +529,10 @@ fn latency() {
     let srv = TestServer::start();
     let mut c = srv.conn();
     assert_eq!(q(&mut c, &["LATENCY", "LATEST"]), Value::Array(vec![]));
-    assert_eq!(q(&mut c, &["LATENCY", "HISTORY", "command"]), Value::Array(vec![]));
+    assert_eq!(
+        q(&mut c, &["LATENCY", "HISTORY", "command"]),
+        Value::Array(vec![])
+    );
     assert_eq!(q(&mut c, &["LATENCY", "RESET"]), Value::Int(0));
     assert!(text(&q(&mut c, &["LATENCY", "DOCTOR"])).contains("no latency spike"));
     q(&mut c, &["SET", "k", "v"]);
@@ -447,7 +553,10 @@ fn shutdown_with_clients_connected() {
         err_text(&q(&mut c, &["SHUTDOWN", "ABORT"])),
         "ERR No shutdown in progress."
     );
-    assert_eq!(err_text(&q(&mut c, &["SHUTDOWN", "FOO"])), "ERR syntax error");
+    assert_eq!(
+        err_text(&q(&mut c, &["SHUTDOWN", "FOO"])),
+        "ERR syntax error"
+    );
     assert_eq!(
         err_text(&q(&mut c, &["SHUTDOWN", "SAVE", "NOSAVE"])),
         "ERR syntax error"
@@ -479,10 +588,17 @@ fn debug_subcommands() {
     assert_eq!(q(&mut c, &["DEBUG", "SLEEP", "0.01"]), Value::Okay);
     assert_eq!(q(&mut c, &["DEBUG", "SET-ACTIVE-EXPIRE", "0"]), Value::Okay);
     assert_eq!(q(&mut c, &["DEBUG", "SET-ACTIVE-EXPIRE", "1"]), Value::Okay);
-    assert_eq!(err_text(&q(&mut c, &["DEBUG", "OBJECT", "nokey"])), "ERR no such key");
+    assert_eq!(
+        err_text(&q(&mut c, &["DEBUG", "OBJECT", "nokey"])),
+        "ERR no such key"
+    );
     q(&mut c, &["SET", "foo", "bar"]);
     let o = text(&q(&mut c, &["DEBUG", "OBJECT", "foo"]));
-    assert!(o.starts_with("Value at:0x") && o.contains(" refcount:1 encoding:embstr serializedlength:4 lru:"), "{o}");
+    assert!(
+        o.starts_with("Value at:0x")
+            && o.contains(" refcount:1 encoding:embstr serializedlength:4 lru:"),
+        "{o}"
+    );
     assert!(o.contains(" lru_seconds_idle:"));
     // Digests match real Redis for the same data (checked against redis-server 7.0).
     assert_eq!(
@@ -505,19 +621,28 @@ fn debug_subcommands() {
     assert_eq!(q(&mut c, &["DEBUG", "CHANGE-REPL-ID"]), Value::Okay);
     let after = field(&text(&q(&mut c, &["INFO", "replication"])), "master_replid");
     assert_ne!(before, after);
-    assert_eq!(q(&mut c, &["DEBUG", "QUICKLIST-PACKED-THRESHOLD", "100"]), Value::Okay);
+    assert_eq!(
+        q(&mut c, &["DEBUG", "QUICKLIST-PACKED-THRESHOLD", "100"]),
+        Value::Okay
+    );
     assert_eq!(
         err_text(&q(&mut c, &["DEBUG", "QUICKLIST-PACKED-THRESHOLD", "abc"])),
         "ERR argument must be a memory value bigger than 1 and smaller than 4gb"
     );
-    assert_eq!(err_text(&q(&mut c, &["DEBUG", "LISTPACK", "nokey"])), "ERR no such key");
+    assert_eq!(
+        err_text(&q(&mut c, &["DEBUG", "LISTPACK", "nokey"])),
+        "ERR no such key"
+    );
     assert_eq!(
         q(&mut c, &["DEBUG", "STRINGMATCH-LEN"]),
         s("Apparently Redis did not crash: test passed")
     );
     assert_eq!(q(&mut c, &["DEBUG", "JMAP"]), Value::Okay);
     assert_eq!(q(&mut c, &["DEBUG", "LOG", "hello"]), Value::Okay);
-    assert_eq!(err_text(&q(&mut c, &["DEBUG", "ERROR", "MYERR boom"])), "MYERR boom");
+    assert_eq!(
+        err_text(&q(&mut c, &["DEBUG", "ERROR", "MYERR boom"])),
+        "MYERR boom"
+    );
     assert_eq!(
         err_text(&q(&mut c, &["DEBUG", "FOO"])),
         "ERR unknown subcommand or wrong number of arguments for 'FOO'. Try DEBUG HELP."

@@ -84,7 +84,10 @@ fn config_set(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     }
     match ctx.srv.config.set_many(&pairs, false) {
         Ok(()) => {
-            if pairs.iter().any(|(n, _)| n.eq_ignore_ascii_case("loglevel")) {
+            if pairs
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("loglevel"))
+            {
                 crate::server::logger::set_level(&ctx.srv.config.get("loglevel"));
             }
             if changed_dir {
