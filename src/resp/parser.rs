@@ -118,10 +118,13 @@ impl RequestParser {
                         return Ok(None);
                     }
                     if buf[0] != b'$' {
-                        return Err(ParseError(format!(
-                            "expected '$', got '{}'",
-                            buf[0] as char
-                        )));
+                        // Redis's error formatting turns newlines into spaces; a raw CR
+                        // or LF would break the error line.
+                        let c = match buf[0] {
+                            b'\r' | b'\n' => ' ',
+                            c => c as char,
+                        };
+                        return Err(ParseError(format!("expected '$', got '{c}'")));
                     }
                     let l = match parse_int(&buf[1..cr]) {
                         Some(l) if l >= 0 && l as u64 <= limits.max_bulk_len as u64 => l as usize,
@@ -180,6 +183,12 @@ fn hex_val(c: u8) -> Option<u8> {
 /// must be followed by whitespace or the end. Returns `None` on unbalanced quotes.
 /// Also used by the config file parser.
 pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
+    // Redis splits a C string: a NUL byte ends the line. (Without this, a NUL between
+    // arguments made the loop below push empty arguments forever.)
+    let line = match memchr::memchr(0, line) {
+        Some(p) => &line[..p],
+        None => line,
+    };
     let mut out = Vec::new();
     let mut i = 0;
     let n = line.len();
