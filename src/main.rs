@@ -24,6 +24,17 @@ struct Cli {
 }
 
 fn main() {
+    // `-v`/`--version` as redis-server prints it (tools parse `v=`).
+    if let Some(a) = std::env::args().nth(1) {
+        if a == "-v" || a == "--version" {
+            println!(
+                "Tessera server v={} sha=00000000:0 malloc=jemalloc-5.3.0 bits=64 build=0 (Redis {} compatible)",
+                env!("CARGO_PKG_VERSION"),
+                tessera::commands::connection::REDIS_VERSION
+            );
+            return;
+        }
+    }
     let cli = Cli::parse();
     let mut config = Config::new();
     let mut rest: &[String] = &cli.args;
