@@ -88,7 +88,10 @@ fn help_and_version() {
     for flag in ["--version", "-v"] {
         let (code, out) = run(&[flag]);
         assert_eq!(code, 0);
-        assert!(out.starts_with(&format!("Tessera server v={} ", env!("CARGO_PKG_VERSION"))), "{out}");
+        assert!(
+            out.starts_with(&format!("Tessera server v={} ", env!("CARGO_PKG_VERSION"))),
+            "{out}"
+        );
     }
 }
 
@@ -100,20 +103,29 @@ fn config_file_errors() {
     let (code, out) = run(&[bad.to_str().unwrap()]);
     assert_eq!(code, 1);
     assert!(out.contains("*** FATAL CONFIG FILE ERROR"), "{out}");
-    assert!(out.contains(&format!("at line 3 of {}", bad.display())), "{out}");
+    assert!(
+        out.contains(&format!("at line 3 of {}", bad.display())),
+        "{out}"
+    );
     assert!(out.contains(">>> 'bogus-directive 2'"));
     assert!(out.contains("Bad directive or wrong number of arguments"));
 
     std::fs::write(&bad, "maxmemory lots\n").unwrap();
     let (code, out) = run(&[bad.to_str().unwrap()]);
     assert_eq!(code, 1);
-    assert!(out.contains("at line 1 of") && out.contains(">>> 'maxmemory lots'"), "{out}");
+    assert!(
+        out.contains("at line 1 of") && out.contains(">>> 'maxmemory lots'"),
+        "{out}"
+    );
     assert!(out.contains("argument must be a memory value"));
 
     std::fs::write(&bad, "maxmemory-policy sometimes\n").unwrap();
     let (code, out) = run(&[bad.to_str().unwrap()]);
     assert_eq!(code, 1);
-    assert!(out.contains("argument(s) must be one of the following"), "{out}");
+    assert!(
+        out.contains("argument(s) must be one of the following"),
+        "{out}"
+    );
 
     std::fs::write(&bad, "appendonly maybe\n").unwrap();
     let (code, out) = run(&[bad.to_str().unwrap()]);
@@ -136,7 +148,10 @@ fn config_file_errors() {
     // Command-line values are checked the same way.
     let (code, out) = run(&["--port", "abc"]);
     assert_eq!(code, 1);
-    assert!(out.contains(">>> 'port abc'") && out.contains("command line"), "{out}");
+    assert!(
+        out.contains(">>> 'port abc'") && out.contains("command line"),
+        "{out}"
+    );
     let (code, out) = run(&["--no-such-param", "1"]);
     assert_eq!(code, 1);
     assert!(out.contains("Bad directive"), "{out}");
@@ -168,7 +183,10 @@ fn stock_debian_redis_conf() {
     );
     let mut c = conn(port);
     assert_eq!(q(&mut c, &["SET", "k", "v"]), Value::Okay);
-    assert_eq!(q(&mut c, &["CONFIG", "GET", "port"]), Value::Array(vec![b("port"), b(&ps)]));
+    assert_eq!(
+        q(&mut c, &["CONFIG", "GET", "port"]),
+        Value::Array(vec![b("port"), b(&ps)])
+    );
     assert_eq!(
         q(&mut c, &["CONFIG", "GET", "daemonize"]),
         Value::Array(vec![b("daemonize"), b("no")])
@@ -200,7 +218,10 @@ fn command_line_overrides_file() {
         q(&mut c, &["CONFIG", "GET", "maxmemory"]),
         Value::Array(vec![b("maxmemory"), b("1073741824")])
     );
-    assert_eq!(q(&mut c, &["CONFIG", "GET", "hz"]), Value::Array(vec![b("hz"), b("20")]));
+    assert_eq!(
+        q(&mut c, &["CONFIG", "GET", "hz"]),
+        Value::Array(vec![b("hz"), b("20")])
+    );
     assert_eq!(
         q(&mut c, &["CONFIG", "GET", "maxmemory-policy"]),
         Value::Array(vec![b("maxmemory-policy"), b("allkeys-lru")])
@@ -242,7 +263,16 @@ fn config_rewrite_round_trip_with_stock_conf() {
     assert_eq!(
         q(
             &mut c,
-            &["CONFIG", "SET", "maxmemory", "64mb", "maxmemory-policy", "volatile-lfu", "notify-keyspace-events", "KEA"]
+            &[
+                "CONFIG",
+                "SET",
+                "maxmemory",
+                "64mb",
+                "maxmemory-policy",
+                "volatile-lfu",
+                "notify-keyspace-events",
+                "KEA"
+            ]
         ),
         Value::Okay
     );
@@ -252,7 +282,10 @@ fn config_rewrite_round_trip_with_stock_conf() {
     let text = std::fs::read_to_string(&conf).unwrap();
     assert!(text.contains("\nmaxmemory 67108864\n"), "maxmemory line");
     assert!(text.contains("\nmaxmemory-policy volatile-lfu\n"));
-    assert!(text.starts_with("# Redis configuration file example."), "comments kept");
+    assert!(
+        text.starts_with("# Redis configuration file example."),
+        "comments kept"
+    );
     // Restart from the rewritten file: the values survive.
     let port = free_port();
     let ps = port.to_string();
@@ -283,7 +316,14 @@ fn sigterm_exits_zero_and_logs() {
     let port = free_port();
     let ps = port.to_string();
     let mut child = spawn(
-        &["--port", &ps, "--save", "", "--logfile", log.to_str().unwrap()],
+        &[
+            "--port",
+            &ps,
+            "--save",
+            "",
+            "--logfile",
+            log.to_str().unwrap(),
+        ],
         port,
     );
     // A connected client must not keep the server alive.
@@ -296,8 +336,14 @@ fn sigterm_exits_zero_and_logs() {
     assert!(st.success());
     assert_eq!(wait_exit(&mut child), Some(0));
     let text = std::fs::read_to_string(&log).unwrap();
-    assert!(text.contains(" * Ready to accept connections tcp"), "{text}");
-    assert!(text.contains(" # Received SIGTERM scheduling shutdown..."), "{text}");
+    assert!(
+        text.contains(" * Ready to accept connections tcp"),
+        "{text}"
+    );
+    assert!(
+        text.contains(" # Received SIGTERM scheduling shutdown..."),
+        "{text}"
+    );
     assert!(text.contains(" # User requested shutdown..."));
     assert!(text.contains(" # Redis is now ready to exit, bye bye..."));
     // Redis's line format: `pid:M dd Mon yyyy hh:mm:ss.mmm <level> message`.
@@ -305,4 +351,49 @@ fn sigterm_exits_zero_and_logs() {
     let (pid, rest) = first.split_once(":M ").unwrap();
     assert_eq!(pid, child.id().to_string());
     assert_eq!(rest.as_bytes()[2], b' ');
+}
+
+/// redis.conf.example lists every parameter with its default: uncommenting all of them
+/// gives a file Tessera starts with, and with the same values as no file at all.
+#[test]
+fn example_config_is_valid_and_complete() {
+    let example =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/redis.conf.example"))
+            .unwrap();
+    let mut conf = String::new();
+    let mut names = Vec::new();
+    let mut prev_header: Option<String> = None;
+    for line in example.lines() {
+        if let Some(rest) = line.strip_prefix("# ") {
+            if let Some(h) = &prev_header {
+                if rest.starts_with(&format!("{h} ")) {
+                    conf.push_str(rest);
+                    conf.push('\n');
+                    continue;
+                }
+            }
+            prev_header = rest
+                .split_once(": ")
+                .map(|(n, _)| n.to_string())
+                .filter(|n| !n.contains(' '));
+            if let Some(h) = &prev_header {
+                names.push(h.clone());
+            }
+        }
+    }
+    assert!(names.len() > 100, "{}", names.len());
+    let (srv, _) = TestServer::start_with_config(&conf, &["--save", "", "--appendonly", "no"]);
+    let plain = TestServer::start();
+    let mut c = srv.conn();
+    let mut p = plain.conn();
+    for n in &names {
+        if ["port", "dir", "save"].contains(&n.as_str()) {
+            continue;
+        }
+        assert_eq!(
+            q(&mut c, &["CONFIG", "GET", n]),
+            q(&mut p, &["CONFIG", "GET", n]),
+            "{n}"
+        );
+    }
 }
