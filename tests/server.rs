@@ -167,7 +167,7 @@ fn config_get_set() {
     assert_eq!(field(&info, "maxmemory_policy"), "allkeys-lru");
     // Patterns.
     let v = arr(q(&mut c, &["CONFIG", "GET", "maxmemory-*"]));
-    assert!(v.len() >= 6 && v.len() % 2 == 0);
+    assert!(v.len() >= 6 && v.len().is_multiple_of(2));
     assert_eq!(arr(q(&mut c, &["CONFIG", "GET", "nosuch*"])).len(), 0);
     // Atomic: one bad value rejects all.
     assert_eq!(

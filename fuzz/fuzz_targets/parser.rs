@@ -20,6 +20,7 @@ fuzz_target!(|data: &[u8]| {
     let limits = Limits {
         max_bulk_len: 1 << 20,
         max_multibulk_len: 1 << 20,
+        unauthenticated: false,
     };
     let mut parser = RequestParser::new();
     let mut buf = BytesMut::new();

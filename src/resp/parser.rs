@@ -14,6 +14,9 @@ const INLINE_MAX: usize = 64 * 1024;
 pub struct Limits {
     pub max_bulk_len: usize,
     pub max_multibulk_len: usize,
+    /// The client still has to authenticate: Redis then allows at most 10 arguments of
+    /// at most 16384 bytes, so an unauthenticated peer can't make it buffer much.
+    pub unauthenticated: bool,
 }
 
 impl Default for Limits {
@@ -21,6 +24,7 @@ impl Default for Limits {
         Limits {
             max_bulk_len: 512 * 1024 * 1024,
             max_multibulk_len: 1024 * 1024 * 1024,
+            unauthenticated: false,
         }
     }
 }
@@ -93,6 +97,9 @@ impl RequestParser {
                 Some(n) if n <= limits.max_multibulk_len as i64 && n <= i32::MAX as i64 => n,
                 _ => return Err(ParseError("invalid multibulk length".into())),
             };
+            if limits.unauthenticated && n > 10 {
+                return Err(ParseError("unauthenticated multibulk length".into()));
+            }
             buf.advance(cr + 2);
             if n <= 0 {
                 return Ok(Some(Vec::new()));
@@ -130,6 +137,9 @@ impl RequestParser {
                         Some(l) if l >= 0 && l as u64 <= limits.max_bulk_len as u64 => l as usize,
                         _ => return Err(ParseError("invalid bulk length".into())),
                     };
+                    if limits.unauthenticated && l > 16384 {
+                        return Err(ParseError("unauthenticated bulk length".into()));
+                    }
                     buf.advance(cr + 2);
                     self.bulk_len = Some(l);
                     if buf.capacity() - buf.len() < l + 2 && l >= 32 * 1024 {

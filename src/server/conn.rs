@@ -131,6 +131,7 @@ async fn run_loop(
         let limits = Limits {
             max_bulk_len: srv.config.hot.proto_max_bulk_len.load(Ordering::Relaxed) as usize,
             max_multibulk_len: 1024 * 1024 * 1024,
+            unauthenticated: !client.authenticated,
         };
         loop {
             let args = match parser.parse(rbuf, &limits) {
