@@ -1,6 +1,6 @@
 //! Protocol hardening: pipelining, inline commands, RESP3, limits, malformed input, and a
-#![allow(clippy::approx_constant)] // DEBUG PROTOCOL double replies 3.141, as Redis does.
 //! randomized no-panic test of the request parser.
+#![allow(clippy::approx_constant)] // DEBUG PROTOCOL double replies 3.141, as Redis does.
 
 mod common;
 use common::*;
