@@ -260,6 +260,8 @@ fn client_id_name_info_list() {
     };
     let list = text(&q(&mut c, &["CLIENT", "LIST"]));
     assert_eq!(list.lines().count(), 2, "{list}");
+    assert!(list.contains(" cmd=client|list "), "{list}");
+    assert!(list.contains(" cmd=client|id "), "{list}");
     let list = text(&q(&mut c, &["CLIENT", "LIST", "ID", &other_id.to_string()]));
     assert_eq!(list.lines().count(), 1);
     assert!(list.starts_with(&format!("id={other_id} ")));

@@ -525,6 +525,39 @@ fn monitor() {
 }
 
 #[test]
+fn latency_monitor_records_slow_commands() {
+    let srv = TestServer::start_with(&[
+        "--enable-debug-command",
+        "yes",
+        "--latency-monitor-threshold",
+        "100",
+    ]);
+    let mut c = srv.conn();
+    assert_eq!(
+        err_text(&q(&mut c, &["LATENCY", "GRAPH", "command"])),
+        "ERR No samples available for event 'command'"
+    );
+    assert_eq!(q(&mut c, &["DEBUG", "SLEEP", "0.25"]), Value::Okay);
+    let latest = arr(q(&mut c, &["LATENCY", "LATEST"]));
+    assert_eq!(latest.len(), 1);
+    let e = arr(latest[0].clone());
+    assert_eq!(e[0], b("command"));
+    assert!(
+        matches!(e[2], Value::Int(ms) if (250..5000).contains(&ms)),
+        "{e:?}"
+    );
+    assert_eq!(e[2], e[3]);
+    let h = arr(q(&mut c, &["LATENCY", "HISTORY", "command"]));
+    assert_eq!(h.len(), 1);
+    assert_eq!(arr(h[0].clone())[1], e[2]);
+    assert!(text(&q(&mut c, &["LATENCY", "DOCTOR"])).contains("1. command: 1 latency spikes"));
+    assert!(text(&q(&mut c, &["LATENCY", "GRAPH", "command"])).starts_with("command - high "));
+    assert_eq!(q(&mut c, &["LATENCY", "RESET", "nosuch"]), Value::Int(0));
+    assert_eq!(q(&mut c, &["LATENCY", "RESET"]), Value::Int(1));
+    assert_eq!(q(&mut c, &["LATENCY", "LATEST"]), Value::Array(vec![]));
+}
+
+#[test]
 fn latency() {
     let srv = TestServer::start();
     let mut c = srv.conn();

@@ -27,6 +27,7 @@ pub fn register(r: &mut Registry) {
     r.add("latency|reset", latency_reset, LockMode::None);
     r.add("latency|doctor", latency_doctor, LockMode::None);
     r.add("latency|histogram", latency_histogram, LockMode::None);
+    r.add("latency|graph", latency_graph, LockMode::None);
     r.add("latency|help", latency_help, LockMode::None);
     super::introspect::register(r);
     super::debug::register(r);
@@ -231,26 +232,96 @@ fn monitor(ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
     Reply::OK
 }
 
-// LATENCY: Tessera doesn't sample latency events yet, so the monitor is always empty;
-// HISTOGRAM reports the per-command call counts it has.
+// LATENCY: events are recorded by the dispatcher (`command` / `fast-command`) when
+// `latency-monitor-threshold` is set; HISTOGRAM reports per-command call counts only.
 
-fn latency_latest(_ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
-    Reply::Array(vec![])
-}
-
-fn latency_history(_ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
-    Reply::Array(vec![])
-}
-
-fn latency_reset(_ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
-    Reply::Int(0)
-}
-
-fn latency_doctor(_ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
-    Reply::Verbatim(
-        "txt",
-        Bytes::from_static(b"Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sleep tonight.\n"),
+fn latency_latest(ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
+    Reply::Array(
+        ctx.srv
+            .latency
+            .latest()
+            .into_iter()
+            .map(|(e, t, last, max)| {
+                Reply::Array(vec![
+                    Reply::bulk(e),
+                    Reply::Int(t as i64),
+                    Reply::Int(last as i64),
+                    Reply::Int(max as i64),
+                ])
+            })
+            .collect(),
     )
+}
+
+fn latency_history(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
+    let event = String::from_utf8_lossy(&args[2]);
+    Reply::Array(
+        ctx.srv
+            .latency
+            .history(&event)
+            .into_iter()
+            .map(|(t, ms)| Reply::Array(vec![Reply::Int(t as i64), Reply::Int(ms as i64)]))
+            .collect(),
+    )
+}
+
+fn latency_reset(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
+    let events: Vec<String> = args[2..]
+        .iter()
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect();
+    Reply::Int(ctx.srv.latency.reset(&events) as i64)
+}
+
+fn latency_doctor(ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
+    let latest = ctx.srv.latency.latest();
+    let text = if latest.is_empty() {
+        "Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sleep tonight.\n".to_string()
+    } else {
+        let mut t = String::from("Dave, I have observed latency spikes in this Redis instance. You don't mind talking about it, do you Dave?\n\n");
+        for (i, (e, _, last, max)) in latest.iter().enumerate() {
+            let h = ctx.srv.latency.history(e);
+            let avg = h.iter().map(|s| s.1).sum::<u64>() / h.len().max(1) as u64;
+            t.push_str(&format!(
+                "{}. {e}: {} latency spikes (average {avg}ms, mean deviation 0ms, period 0 sec). Worst all time event {max}ms. Latest {last}ms.\n",
+                i + 1,
+                h.len()
+            ));
+        }
+        t
+    };
+    Reply::Verbatim("txt", Bytes::from(text))
+}
+
+fn latency_graph(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
+    let event = String::from_utf8_lossy(&args[2]).into_owned();
+    let h = ctx.srv.latency.history(&event);
+    if h.is_empty() {
+        return Reply::Error(format!("ERR No samples available for event '{event}'").into());
+    }
+    let max = ctx
+        .srv
+        .latency
+        .latest()
+        .into_iter()
+        .find(|l| l.0 == event)
+        .map(|l| l.3)
+        .unwrap_or(0);
+    let hi = h.iter().map(|s| s.1).max().unwrap_or(0);
+    let lo = h.iter().map(|s| s.1).min().unwrap_or(0);
+    let mut t = format!(
+        "{event} - high {hi} ms, low {lo} ms (all time high {max} ms)\n{}\n",
+        "-".repeat(80)
+    );
+    // One column per sample, bar height proportional to the latency (4 rows).
+    for row in (1..=4u64).rev() {
+        for s in &h {
+            let level = if hi == 0 { 0 } else { (s.1 * 4).div_ceil(hi) };
+            t.push(if level >= row { '#' } else { ' ' });
+        }
+        t.push('\n');
+    }
+    Reply::Verbatim("txt", Bytes::from(t))
 }
 
 fn latency_histogram(ctx: &mut Ctx, args: &[Bytes]) -> Reply {

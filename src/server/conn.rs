@@ -220,7 +220,6 @@ async fn run_command(
     args: Vec<Bytes>,
 ) -> Result<(), Stop> {
     wait_if_paused(srv, sock, out, &args).await?;
-    *info.last_cmd.lock() = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
     let mut args = args;
     let mut outcome = dispatch::execute(srv, client, &args);
     while let Some(mut block) = outcome.block.take() {

@@ -92,6 +92,12 @@ pub fn execute(srv: &Server, client: &mut Client, args: &[Bytes]) -> Outcome {
         Ok(c) => c,
         Err(r) => return reject(srv, client, r),
     };
+    {
+        // CLIENT LIST's `cmd=`: the full name (`client|list`), as Redis shows it.
+        let mut last = client.info.last_cmd.lock();
+        last.clear();
+        last.push_str(&cmd.name);
+    }
     if !client.authenticated && !cmd.has(flags::NO_AUTH) {
         cmd.stats.rejected.fetch_add(1, Ordering::Relaxed);
         return reject(srv, client, Reply::err("NOAUTH Authentication required."));
@@ -183,6 +189,16 @@ fn after_call(
     if let Reply::Error(e) = reply {
         cmd.stats.failed.fetch_add(1, Ordering::Relaxed);
         srv.stats.count_error(e);
+    }
+    let latency_ms = srv.config.hot.latency_threshold.load(Ordering::Relaxed);
+    if latency_ms > 0 && elapsed_us / 1000 >= latency_ms {
+        let event = if cmd.has(flags::FAST) {
+            "fast-command"
+        } else {
+            "command"
+        };
+        srv.latency
+            .add(event, crate::util::now_ms() / 1000, elapsed_us / 1000);
     }
     let threshold = srv.config.hot.slowlog_slower_than.load(Ordering::Relaxed);
     if threshold >= 0 && elapsed_us >= threshold as u64 && !cmd.has(flags::SKIP_SLOWLOG) {

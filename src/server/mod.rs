@@ -3,6 +3,7 @@
 pub mod client;
 pub mod conn;
 pub mod dispatch;
+pub mod latency;
 pub mod slowlog;
 
 use crate::command::{CommandTable, Event};
@@ -150,6 +151,7 @@ pub struct Server {
     pub replid: Mutex<String>,
     pub port: AtomicU64,
     pub slowlog: slowlog::SlowLog,
+    pub latency: latency::Monitor,
     pub monitors: Mutex<Vec<(u64, mpsc::UnboundedSender<Bytes>)>>,
     pub has_monitors: AtomicBool,
     pub pause: Mutex<Pause>,
@@ -190,6 +192,7 @@ impl Server {
             replid: Mutex::new(random_hex(40)),
             port: AtomicU64::new(0),
             slowlog: slowlog::SlowLog::default(),
+            latency: latency::Monitor::default(),
             monitors: Mutex::new(Vec::new()),
             has_monitors: AtomicBool::new(false),
             pause: Mutex::new(Pause::default()),
