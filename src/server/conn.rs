@@ -83,6 +83,7 @@ async fn handle(srv: Arc<Server>, mut sock: TcpStream, info: Arc<ClientInfo>) {
         &mut push_rx,
     )
     .await;
+    crate::commands::transaction::on_disconnect(&srv, &mut client);
     let _ = sock.shutdown().await;
 }
 
