@@ -193,6 +193,19 @@ fn reset_restores_defaults() {
             && info.contains(" resp=2 "),
         "{info}"
     );
+    // MULTI is discarded and WATCHes forgotten.
+    r.cmd(&[b"WATCH", b"wk"]);
+    assert_eq!(r.read_reply(), b"+OK\r\n");
+    r.cmd(&[b"MULTI"]);
+    assert_eq!(r.read_reply(), b"+OK\r\n");
+    r.cmd(&[b"SET", b"wk", b"1"]);
+    assert_eq!(r.read_reply(), b"+QUEUED\r\n");
+    r.cmd(&[b"RESET"]);
+    assert_eq!(r.read_reply(), b"+RESET\r\n");
+    r.cmd(&[b"EXEC"]);
+    assert_eq!(r.read_reply(), b"-ERR EXEC without MULTI\r\n");
+    r.cmd(&[b"GET", b"wk"]);
+    assert_eq!(r.read_reply(), b"$-1\r\n");
     // Reply mode is reset too.
     r.cmd(&[b"CLIENT", b"REPLY", b"OFF"]);
     r.cmd(&[b"RESET"]);

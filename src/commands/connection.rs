@@ -199,6 +199,11 @@ fn hello(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 fn reset(ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
     let srv = ctx.srv;
     let info = ctx.client.info.clone();
+    // Discard MULTI, forget WATCHes.
+    ctx.client.multi = None;
+    ctx.client.multi_error = false;
+    info.multi.store(-1, Ordering::Relaxed);
+    super::transaction::unwatch_all(ctx);
     // Pub/sub subscriptions and MONITOR end as on disconnect.
     crate::commands::on_disconnect(srv, &info);
     info.monitor.store(false, Ordering::Relaxed);

@@ -92,12 +92,6 @@ pub fn execute(srv: &Server, client: &mut Client, args: &[Bytes]) -> Outcome {
         Ok(c) => c,
         Err(r) => return reject(srv, client, r),
     };
-    {
-        // CLIENT LIST's `cmd=`: the full name (`client|list`), as Redis shows it.
-        let mut last = client.info.last_cmd.lock();
-        last.clear();
-        last.push_str(&cmd.name);
-    }
     if !client.authenticated && !cmd.has(flags::NO_AUTH) {
         cmd.stats.rejected.fetch_add(1, Ordering::Relaxed);
         return reject(srv, client, Reply::err("NOAUTH Authentication required."));
