@@ -397,3 +397,37 @@ fn example_config_is_valid_and_complete() {
         );
     }
 }
+
+/// `tessera - --param value`: the config file is read from standard input.
+#[test]
+fn config_from_stdin() {
+    use std::io::Write;
+    let port = free_port();
+    let mut child = Command::new(BIN)
+        .args(["-", "--maxmemory", "1gb"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    {
+        let mut stdin = child.stdin.take().unwrap();
+        write!(stdin, "port {port}\nmaxmemory 5mb\nsave \"\"\n").unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut c = loop {
+        if let Ok(c) = redis::Client::open(format!("redis://127.0.0.1:{port}/")) {
+            if let Ok(con) = c.get_connection() {
+                break con;
+            }
+        }
+        assert!(Instant::now() < deadline, "server did not start");
+        std::thread::sleep(Duration::from_millis(30));
+    };
+    assert_eq!(
+        q(&mut c, &["CONFIG", "GET", "maxmemory"]),
+        Value::Array(vec![b("maxmemory"), b("1073741824")])
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
