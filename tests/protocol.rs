@@ -304,6 +304,46 @@ fn client_query_buffer_limit() {
 }
 
 #[test]
+fn query_buffer_limit_counts_parsed_arguments() {
+    let mut srv = TestServer::start();
+    let mut c = srv.conn();
+    assert_eq!(
+        q(
+            &mut c,
+            &["CONFIG", "SET", "client-query-buffer-limit", "1mb"]
+        ),
+        Value::Okay
+    );
+    // Many arguments, each small, in a request that never completes: the memory they
+    // hold counts against the limit.
+    let mut r = srv.raw();
+    r.send(b"*1000\r\n$3\r\nDEL\r\n");
+    let arg = format!("$65536\r\n{}\r\n", "k".repeat(65536));
+    for _ in 0..40 {
+        if r.stream.get_mut().write_all(arg.as_bytes()).is_err() {
+            break;
+        }
+    }
+    assert!(r.closed());
+    let info = match q(&mut c, &["INFO", "stats"]) {
+        Value::BulkString(b) => String::from_utf8(b).unwrap(),
+        v => panic!("{v:?}"),
+    };
+    assert!(
+        info.contains("client_query_buffer_limit_disconnections:1\r\n"),
+        "{info}"
+    );
+    assert_alive(&mut srv);
+    // A complete request under the limit is served.
+    let mut r = srv.raw();
+    let k = vec![b'k'; 65536];
+    let mut args: Vec<&[u8]> = vec![b"DEL"];
+    args.extend(std::iter::repeat_n(&k[..], 10));
+    r.cmd(&args);
+    assert_eq!(r.read_reply(), b":0\r\n");
+}
+
+#[test]
 fn huge_bulk_declared_but_not_sent() {
     let mut srv = TestServer::start();
     let mut r = srv.raw();

@@ -41,6 +41,9 @@ pub struct RequestParser {
     remaining: usize,
     /// Length of the bulk whose header was read but whose payload has not fully arrived.
     bulk_len: Option<usize>,
+    /// Bytes held by the arguments of the request in progress (they keep their part of
+    /// the read buffer alive), for the query-buffer limit.
+    args_bytes: usize,
 }
 
 fn find_crlf(buf: &[u8]) -> Option<usize> {
@@ -64,6 +67,11 @@ impl RequestParser {
     }
 
     /// Bytes the parser is waiting for, used by the query-buffer limit check.
+    /// Memory held by the already-parsed arguments of an incomplete request.
+    pub fn pending_args_bytes(&self) -> usize {
+        self.args_bytes
+    }
+
     pub fn pending_bulk(&self) -> usize {
         self.bulk_len.unwrap_or(0)
     }
@@ -155,10 +163,12 @@ impl RequestParser {
             let arg = buf.split_to(len).freeze();
             // The payload must be followed by CRLF; Redis doesn't check the bytes, just skips.
             buf.advance(2);
+            self.args_bytes += arg.len() + std::mem::size_of::<Bytes>();
             self.args.push(arg);
             self.bulk_len = None;
             self.remaining -= 1;
         }
+        self.args_bytes = 0;
         Ok(Some(std::mem::take(&mut self.args)))
     }
 }

@@ -173,7 +173,9 @@ async fn run_loop(
             }
         }
         let qlimit = srv.config.hot.query_buffer_limit.load(Ordering::Relaxed) as usize;
-        let pending = rbuf.len().max(parser.pending_bulk());
+        // What the request in progress holds: the buffer (or the bulk being received)
+        // plus the arguments already parsed out of it.
+        let pending = rbuf.len().max(parser.pending_bulk()) + parser.pending_args_bytes();
         info.qbuf.store(rbuf.len(), Ordering::Relaxed);
         if pending > qlimit {
             srv.stats
