@@ -692,3 +692,37 @@ fn debug_subcommands() {
         v => panic!("{v:?}"),
     }
 }
+
+/// DEBUG DIGEST / DIGEST-VALUE of every type match real Redis (values from redis-server
+/// 7.0 for the same commands). Runs only when the collection families are present.
+#[test]
+fn debug_digest_matches_redis_for_collections() {
+    let srv = TestServer::start_with(&["--enable-debug-command", "yes"]);
+    let mut c = srv.conn();
+    for cmd in [
+        &["RPUSH", "l", "a", "b", "c"][..],
+        &["SADD", "s", "a", "b"],
+        &["HSET", "h", "a", "1", "b", "2"],
+        &["ZADD", "z", "1", "a", "2.5", "b"],
+        &["SET", "foo", "bar"],
+        &["EXPIRE", "l", "100"],
+    ] {
+        if let Value::ServerError(e) = q(&mut c, cmd) {
+            eprintln!("skipping: {} not available ({e:?})", cmd[0]);
+            return;
+        }
+    }
+    assert_eq!(
+        q(&mut c, &["DEBUG", "DIGEST-VALUE", "l", "s", "h", "z"]),
+        Value::Array(vec![
+            s("6d72d37ef94804fd783118395e81c3da7f08be0a"),
+            s("dd99329063ca0f1f28df2ac68d94b82fd95501c6"),
+            s("6c8f22b3bf510fdcfd6122dd0f908a80e88243bf"),
+            s("c45c5b051acd64070e5ed1a949939d5145f806c5"),
+        ])
+    );
+    assert_eq!(
+        q(&mut c, &["DEBUG", "DIGEST"]),
+        s("5acaf1ff48e1f8bf599ea63f9c8294bd7f34b3f9")
+    );
+}
