@@ -331,3 +331,24 @@ fn help() -> Reply {
         ],
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::list::ListValue;
+    use crate::store::Sds;
+
+    /// Values from redis-server 7.0 (`DEBUG DIGEST-VALUE`) for the same data.
+    #[test]
+    fn digests_match_redis() {
+        let mut d = [0u8; 20];
+        object_digest(&mut d, &Entry::new(Value::str(b"bar")));
+        assert_eq!(hex(&d), "68467c70ae30376e7ce005bcc8827f5ba7fd67dc");
+        let list = ListValue::from_members(vec![Sds::new(b"a"), Sds::new(b"b"), Sds::new(b"c")]);
+        let mut e = Entry::new(Value::List(Box::new(list)));
+        e.expire_at = 1;
+        let mut d = [0u8; 20];
+        object_digest(&mut d, &e);
+        assert_eq!(hex(&d), "6d72d37ef94804fd783118395e81c3da7f08be0a");
+    }
+}
