@@ -431,3 +431,98 @@ fn config_from_stdin() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+fn pid_alive(pid: &str) -> bool {
+    std::path::Path::new(&format!("/proc/{pid}")).exists()
+        && !std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .map(|s| s.contains(") Z "))
+            .unwrap_or(true)
+}
+
+#[test]
+fn daemonize_and_pidfile() {
+    let dir = tmpdir("daemon");
+    let pidfile = dir.join("tessera.pid");
+    let log = dir.join("tessera.log");
+    let port = free_port();
+    let ps = port.to_string();
+    // The launching process returns at once with 0; the daemon keeps serving.
+    let (code, _) = run(&[
+        "--port",
+        &ps,
+        "--daemonize",
+        "yes",
+        "--pidfile",
+        pidfile.to_str().unwrap(),
+        "--logfile",
+        log.to_str().unwrap(),
+        "--save",
+        "",
+    ]);
+    assert_eq!(code, 0);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut c = loop {
+        if let Ok(c) = redis::Client::open(format!("redis://127.0.0.1:{port}/")) {
+            if let Ok(con) = c.get_connection() {
+                break con;
+            }
+        }
+        assert!(Instant::now() < deadline, "daemon did not start");
+        std::thread::sleep(Duration::from_millis(30));
+    };
+    assert_eq!(q(&mut c, &["PING"]), Value::SimpleString("PONG".into()));
+    let pid = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .to_string();
+    assert!(pid_alive(&pid));
+    let info = match q(&mut c, &["INFO", "server"]) {
+        Value::BulkString(v) => String::from_utf8(v).unwrap(),
+        v => panic!("{v:?}"),
+    };
+    assert!(info.contains(&format!("process_id:{pid}\r\n")), "{info}");
+    let mut r = Raw::connect(port);
+    r.cmd(&[b"SHUTDOWN", b"NOSAVE"]);
+    assert!(r.closed());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while pid_alive(&pid) {
+        assert!(Instant::now() < deadline, "daemon did not exit");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!pidfile.exists(), "pid file removed on exit");
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("Removing the pid file."), "{text}");
+}
+
+#[test]
+fn supervised_systemd_notifies_ready() {
+    let dir = tmpdir("notify");
+    let sock_path = dir.join("notify.sock");
+    let sock = std::os::unix::net::UnixDatagram::bind(&sock_path).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let port = free_port();
+    let mut child = Command::new(BIN)
+        .args([
+            "--port",
+            &port.to_string(),
+            "--supervised",
+            "systemd",
+            "--save",
+            "",
+        ])
+        .env("NOTIFY_SOCKET", &sock_path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut buf = [0u8; 256];
+    let n = sock.recv(&mut buf).expect("READY notification");
+    let msg = String::from_utf8_lossy(&buf[..n]).into_owned();
+    assert!(msg.contains("READY=1"), "{msg}");
+    // Ready means ready: it answers right away.
+    let mut c = conn(port);
+    assert_eq!(q(&mut c, &["PING"]), Value::SimpleString("PONG".into()));
+    let _ = child.kill();
+    let _ = child.wait();
+}

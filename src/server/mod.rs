@@ -413,6 +413,7 @@ pub async fn run(srv: Arc<Server>) -> i32 {
     }
     tokio::spawn(cron(srv.clone()));
     log('*', "Ready to accept connections tcp");
+    notify_supervisor(&srv.config.get("supervised"));
 
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .expect("signal handler");
@@ -425,6 +426,36 @@ pub async fn run(srv: Arc<Server>) -> i32 {
     }
     shutdown(&srv);
     0
+}
+
+/// `supervised systemd` (or `auto` under systemd): tells systemd we are ready through
+/// $NOTIFY_SOCKET (sd_notify "READY=1"), as Debian's Type=notify unit expects.
+fn notify_supervisor(mode: &str) {
+    let Ok(path) = std::env::var("NOTIFY_SOCKET") else {
+        if mode == "systemd" {
+            log('#', "WARNING systemd supervision requested or auto-detected, but NOTIFY_SOCKET environment variable is not set");
+        }
+        return;
+    };
+    if mode != "systemd" && mode != "auto" {
+        return;
+    }
+    let sock = match std::os::unix::net::UnixDatagram::unbound() {
+        Ok(s) => s,
+        Err(_) => return,
+    };
+    let msg = b"STATUS=Ready to accept connections\nREADY=1\n";
+    let sent = if let Some(name) = path.strip_prefix('@') {
+        use std::os::linux::net::SocketAddrExt;
+        std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes())
+            .and_then(|a| sock.send_to_addr(msg, &a))
+    } else {
+        sock.send_to(msg, &path)
+    };
+    match sent {
+        Ok(_) => log('*', "systemd supervision: Ready to accept connections"),
+        Err(e) => log('#', &format!("systemd supervision error: {e}")),
+    }
 }
 
 /// Closes every client and logs like Redis's prepareForShutdown.
