@@ -133,6 +133,21 @@ fn info_sections_and_fields() {
     );
 }
 
+/// INFO inside MULTI/EXEC (which holds the shard locks) must not deadlock.
+#[test]
+fn info_inside_exec() {
+    let srv = TestServer::start();
+    let mut r = srv.raw();
+    r.send(b"MULTI\r\nSET a 1\r\nINFO keyspace\r\nEXEC\r\n");
+    assert_eq!(r.read_reply(), b"+OK\r\n");
+    assert_eq!(r.read_reply(), b"+QUEUED\r\n");
+    assert_eq!(r.read_reply(), b"+QUEUED\r\n");
+    let reply = String::from_utf8(r.read_reply()).unwrap();
+    assert!(reply.contains("db0:keys=1,expires=0,avg_ttl=0"), "{reply}");
+    let mut c = srv.conn();
+    assert_eq!(q(&mut c, &["GET", "a"]), b("1"));
+}
+
 #[test]
 fn config_get_set() {
     let srv = TestServer::start();

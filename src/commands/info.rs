@@ -42,12 +42,27 @@ pub fn info(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             }
         }
     }
-    let text = render(ctx.srv, &wanted);
+    // Keyspace counts go through Ctx: inside EXEC the shards are already locked by this
+    // connection (locking them again would deadlock).
+    let mut keyspace = Vec::new();
+    if wanted.contains(&"keyspace") {
+        let ndbs = ctx.srv.store.ndbs();
+        let mut counts = vec![(0usize, 0usize); ndbs];
+        ctx.for_each_shard(|shard| {
+            for (db, c) in counts.iter_mut().enumerate() {
+                c.0 += shard.dbs[db].len();
+                c.1 += shard.dbs[db].volatile;
+            }
+        });
+        keyspace = counts;
+    }
+    let text = render(ctx.srv, &wanted, &keyspace);
     Reply::Verbatim("txt", Bytes::from(text))
 }
 
 /// Renders the requested sections (in Redis's order, each once).
-pub fn render(srv: &Server, wanted: &[&str]) -> String {
+/// `keyspace`: (keys, keys with an expiry) per database.
+pub fn render(srv: &Server, wanted: &[&str], keyspace: &[(usize, usize)]) -> String {
     let mut out = String::new();
     for (name, _) in SECTIONS {
         if !wanted.contains(name) {
@@ -77,7 +92,7 @@ pub fn render(srv: &Server, wanted: &[&str]) -> String {
             "commandstats" => commandstats(srv, &mut body),
             "errorstats" => errorstats(srv, &mut body),
             "cluster" => body.push_str("cluster_enabled:0\n"),
-            "keyspace" => keyspace(srv, &mut body),
+            "keyspace" => keyspace_section(keyspace, &mut body),
             _ => {}
         }
         for line in body.lines() {
@@ -545,10 +560,9 @@ fn errorstats(srv: &Server, o: &mut String) {
     }
 }
 
-fn keyspace(srv: &Server, o: &mut String) {
-    for db in 0..srv.store.ndbs() {
-        let (keys, expires) = srv.store.db_stats(db);
-        if keys > 0 {
+fn keyspace_section(counts: &[(usize, usize)], o: &mut String) {
+    for (db, (keys, expires)) in counts.iter().enumerate() {
+        if *keys > 0 {
             let _ = writeln!(o, "db{db}:keys={keys},expires={expires},avg_ttl=0");
         }
     }
