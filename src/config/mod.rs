@@ -33,6 +33,12 @@ pub struct Hot {
     pub lfu_log_factor: AtomicU32,
     pub lfu_decay_time: AtomicU32,
     pub latency_threshold: AtomicU64,
+    /// Small-collection encoding thresholds (hashes and sets).
+    pub hash_max_listpack_entries: AtomicU64,
+    pub hash_max_listpack_value: AtomicU64,
+    pub set_max_intset_entries: AtomicU64,
+    pub set_max_listpack_entries: AtomicU64,
+    pub set_max_listpack_value: AtomicU64,
 }
 
 pub struct Config {
@@ -405,6 +411,21 @@ impl Config {
             "latency-monitor-threshold" => {
                 h.latency_threshold.store(num() as u64, Ordering::Relaxed)
             }
+            "hash-max-listpack-entries" => h
+                .hash_max_listpack_entries
+                .store(num() as u64, Ordering::Relaxed),
+            "hash-max-listpack-value" => h
+                .hash_max_listpack_value
+                .store(num() as u64, Ordering::Relaxed),
+            "set-max-intset-entries" => h
+                .set_max_intset_entries
+                .store(num() as u64, Ordering::Relaxed),
+            "set-max-listpack-entries" => h
+                .set_max_listpack_entries
+                .store(num() as u64, Ordering::Relaxed),
+            "set-max-listpack-value" => h
+                .set_max_listpack_value
+                .store(num() as u64, Ordering::Relaxed),
             _ => {}
         }
     }
