@@ -79,10 +79,6 @@ fn main() {
         }
     }
     server::logger::set_level(&config.get("loglevel"));
-    let daemonize = config.get_bool("daemonize");
-    if daemonize {
-        daemonize_process();
-    }
     let logfile = config.get("logfile");
     if !logfile.is_empty() {
         if let Err(e) = server::logger::set_file(&logfile) {
@@ -96,6 +92,12 @@ fn main() {
             eprintln!("Can't chdir to '{dir}': {e}");
             std::process::exit(1);
         }
+    }
+    // Detach after the log file and directory checks, so their errors still reach the
+    // terminal (Redis checks them while loading the config, before daemonizing).
+    let daemonize = config.get_bool("daemonize");
+    if daemonize {
+        daemonize_process();
     }
     let threads = match config.get_i64("io-threads") {
         1 => std::thread::available_parallelism()
