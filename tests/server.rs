@@ -584,9 +584,32 @@ fn latency() {
     assert_eq!(q(&mut c, &["LATENCY", "RESET"]), Value::Int(0));
     assert!(text(&q(&mut c, &["LATENCY", "DOCTOR"])).contains("no latency spike"));
     q(&mut c, &["SET", "k", "v"]);
+    q(&mut c, &["SET", "k", "v"]);
     let h = arr(q(&mut c, &["LATENCY", "HISTOGRAM", "set", "get"]));
     assert_eq!(h[0], b("set"));
     assert_eq!(h.len(), 2);
+    // {calls: 2, histogram_usec: {1: n, 2: n, 4: n, ..., 2^k: 2}} (cumulative).
+    let m = arr(h[1].clone());
+    assert_eq!(m[0], b("calls"));
+    assert_eq!(m[1], Value::Int(2));
+    assert_eq!(m[2], b("histogram_usec"));
+    let buckets = arr(m[3].clone());
+    assert!(!buckets.is_empty() && buckets.len() % 2 == 0);
+    assert_eq!(buckets[0], Value::Int(1));
+    assert_eq!(buckets.last(), Some(&Value::Int(2)));
+    let info = text(&q(&mut c, &["INFO", "latencystats"]));
+    assert!(info.starts_with("# Latencystats\r\n"), "{info}");
+    let line = field(&info, "latency_percentiles_usec_set");
+    let parts: Vec<&str> = line.split(',').collect();
+    assert_eq!(parts.len(), 3, "{line}");
+    assert!(
+        parts[0].starts_with("p50=")
+            && parts[1].starts_with("p99=")
+            && parts[2].starts_with("p99.9=")
+    );
+    assert!(parts[0].ends_with(".000"));
+    assert!(text(&q(&mut c, &["INFO", "everything"])).contains("# Latencystats"));
+    assert!(!text(&q(&mut c, &["INFO"])).contains("# Latencystats"));
     assert!(matches!(q(&mut c, &["LATENCY", "HELP"]), Value::Array(_)));
 }
 

@@ -99,6 +99,21 @@ pub struct CmdStats {
     pub usec: AtomicU64,
     pub rejected: AtomicU64,
     pub failed: AtomicU64,
+    /// Latency histogram (LATENCY HISTOGRAM, INFO latencystats): bucket `b` counts calls
+    /// that took at most 2^b microseconds (and more than 2^(b-1)).
+    pub hist: [AtomicU64; 32],
+}
+
+impl CmdStats {
+    /// Counts one call's duration in the latency histogram.
+    pub fn record_latency(&self, usec: u64) {
+        let b = if usec <= 1 {
+            0
+        } else {
+            (64 - (usec - 1).leading_zeros()) as usize
+        };
+        self.hist[b.min(31)].fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 pub struct CommandSpec {
@@ -446,6 +461,9 @@ impl CommandTable {
                 s.stats.usec.store(0, Ordering::Relaxed);
                 s.stats.rejected.store(0, Ordering::Relaxed);
                 s.stats.failed.store(0, Ordering::Relaxed);
+                for h in &s.stats.hist {
+                    h.store(0, Ordering::Relaxed);
+                }
             }
         }
     }

@@ -21,6 +21,7 @@ const SECTIONS: &[(&str, bool)] = &[
     ("modules", true),
     ("commandstats", false),
     ("errorstats", true),
+    ("latencystats", false),
     ("cluster", true),
     ("keyspace", true),
 ];
@@ -91,6 +92,7 @@ pub fn render(srv: &Server, wanted: &[&str], keyspace: &[(usize, usize)]) -> Str
             "cpu" => cpu(&mut body),
             "commandstats" => commandstats(srv, &mut body),
             "errorstats" => errorstats(srv, &mut body),
+            "latencystats" => latencystats(srv, &mut body),
             "cluster" => body.push_str("cluster_enabled:0\n"),
             "keyspace" => keyspace_section(keyspace, &mut body),
             _ => {}
@@ -543,6 +545,54 @@ fn commandstats(srv: &Server, o: &mut String) {
             "cmdstat_{}:calls={calls},usec={usec},usec_per_call={per:.2},rejected_calls={rejected},failed_calls={failed}",
             c.name
         );
+    }
+}
+
+/// `latency_percentiles_usec_<cmd>:p50=..,p99=..,p99.9=..` from the per-command
+/// power-of-two histograms (so each percentile is its bucket's upper bound).
+fn latencystats(srv: &Server, o: &mut String) {
+    if !srv.config.get_bool("latency-tracking") {
+        return;
+    }
+    let percentiles: Vec<f64> = srv
+        .config
+        .get("latency-tracking-info-percentiles")
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect();
+    let mut all: Vec<std::sync::Arc<crate::command::CommandSpec>> = Vec::new();
+    for c in srv.cmds.iter() {
+        all.push(c.clone());
+        all.extend(c.subcommands.values().cloned());
+    }
+    all.sort_by(|a, b| a.name.cmp(&b.name));
+    for c in all {
+        let counts: Vec<u64> = c
+            .stats
+            .hist
+            .iter()
+            .map(|h| h.load(Ordering::Relaxed))
+            .collect();
+        let total: u64 = counts.iter().sum();
+        if total == 0 {
+            continue;
+        }
+        let mut parts = Vec::new();
+        for p in &percentiles {
+            let want = ((p / 100.0) * total as f64).ceil().max(1.0) as u64;
+            let mut cum = 0;
+            let mut bound = 0u64;
+            for (b, n) in counts.iter().enumerate() {
+                cum += n;
+                if cum >= want {
+                    bound = 1 << b;
+                    break;
+                }
+            }
+            let name = crate::resp::format_double(*p);
+            parts.push(format!("p{name}={bound}.000"));
+        }
+        let _ = writeln!(o, "latency_percentiles_usec_{}:{}", c.name, parts.join(","));
     }
 }
 

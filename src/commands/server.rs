@@ -343,11 +343,25 @@ fn latency_histogram(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         if calls == 0 {
             continue;
         }
+        // Cumulative counts per power-of-two bucket, up to the last non-empty one.
+        let counts: Vec<u64> = c
+            .stats
+            .hist
+            .iter()
+            .map(|h| h.load(Ordering::Relaxed))
+            .collect();
+        let last = counts.iter().rposition(|&n| n > 0).unwrap_or(0);
+        let mut cum = 0;
+        let mut buckets = Vec::new();
+        for (b, n) in counts.iter().enumerate().take(last + 1) {
+            cum += n;
+            buckets.push((Reply::Int(1i64 << b), Reply::Int(cum as i64)));
+        }
         out.push((
             Reply::bulk(&c.name),
             Reply::Map(vec![
                 (Reply::bulk("calls"), Reply::Int(calls as i64)),
-                (Reply::bulk("histogram_usec"), Reply::Map(vec![])),
+                (Reply::bulk("histogram_usec"), Reply::Map(buckets)),
             ]),
         ));
     }

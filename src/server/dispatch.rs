@@ -217,6 +217,7 @@ pub fn call_locked(ctx: &mut Ctx, cmd: &Arc<CommandSpec>, args: &[Bytes]) -> Rep
     let elapsed = start.elapsed().as_micros() as u64;
     cmd.stats.calls.fetch_add(1, Ordering::Relaxed);
     cmd.stats.usec.fetch_add(elapsed, Ordering::Relaxed);
+    cmd.stats.record_latency(elapsed);
     if let Reply::Error(e) = &reply {
         cmd.stats.failed.fetch_add(1, Ordering::Relaxed);
         ctx.srv.stats.count_error(e);
@@ -239,6 +240,7 @@ fn after_call(
     }
     cmd.stats.calls.fetch_add(1, Ordering::Relaxed);
     cmd.stats.usec.fetch_add(elapsed_us, Ordering::Relaxed);
+    cmd.stats.record_latency(elapsed_us);
     srv.stats
         .total_commands_processed
         .fetch_add(1, Ordering::Relaxed);
