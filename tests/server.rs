@@ -594,7 +594,7 @@ fn latency() {
     assert_eq!(m[1], Value::Int(2));
     assert_eq!(m[2], b("histogram_usec"));
     let buckets = arr(m[3].clone());
-    assert!(!buckets.is_empty() && buckets.len() % 2 == 0);
+    assert!(!buckets.is_empty() && buckets.len().is_multiple_of(2));
     assert_eq!(buckets[0], Value::Int(1));
     assert_eq!(buckets.last(), Some(&Value::Int(2)));
     let info = text(&q(&mut c, &["INFO", "latencystats"]));
