@@ -391,7 +391,12 @@ fn persistence(srv: &Server, o: &mut String) {
 
 fn stats(srv: &Server, o: &mut String) {
     let s = &srv.stats;
-    let g = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
+    // Works for atomics and striped `Counter`s alike.
+    macro_rules! g {
+        ($e:expr) => {
+            $e.load(Ordering::Relaxed)
+        };
+    }
     let _ = write!(
         o,
         "total_connections_received:{}\n\
@@ -455,21 +460,21 @@ fn stats(srv: &Server, o: &mut String) {
          acl_access_denied_cmd:0\n\
          acl_access_denied_key:0\n\
          acl_access_denied_channel:0\n",
-        g(&s.total_connections_received),
-        g(&s.total_commands_processed),
-        g(&s.ops_sec),
-        g(&s.net_input_bytes),
-        g(&s.net_output_bytes),
-        g(&s.rejected_connections),
-        g(&s.expired_keys),
-        g(&s.expired_stale_perc) as f64 / 100.0,
-        g(&s.evicted_keys),
-        g(&s.keyspace_hits),
-        g(&s.keyspace_misses),
-        g(&s.unexpected_error_replies),
-        g(&s.total_error_replies),
-        g(&s.client_query_buffer_limit_disconnections),
-        g(&s.client_output_buffer_limit_disconnections),
+        g!(s.total_connections_received),
+        g!(s.total_commands_processed),
+        g!(s.ops_sec),
+        g!(s.net_input_bytes),
+        g!(s.net_output_bytes),
+        g!(s.rejected_connections),
+        g!(s.expired_keys),
+        g!(s.expired_stale_perc) as f64 / 100.0,
+        g!(s.evicted_keys),
+        g!(s.keyspace_hits),
+        g!(s.keyspace_misses),
+        g!(s.unexpected_error_replies),
+        g!(s.total_error_replies),
+        g!(s.client_query_buffer_limit_disconnections),
+        g!(s.client_output_buffer_limit_disconnections),
     );
 }
 
@@ -567,12 +572,7 @@ fn latencystats(srv: &Server, o: &mut String) {
     }
     all.sort_by(|a, b| a.name.cmp(&b.name));
     for c in all {
-        let counts: Vec<u64> = c
-            .stats
-            .hist
-            .iter()
-            .map(|h| h.load(Ordering::Relaxed))
-            .collect();
+        let counts = c.stats.hist.counts();
         let total: u64 = counts.iter().sum();
         if total == 0 {
             continue;

@@ -344,12 +344,7 @@ fn latency_histogram(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             continue;
         }
         // Cumulative counts per power-of-two bucket, up to the last non-empty one.
-        let counts: Vec<u64> = c
-            .stats
-            .hist
-            .iter()
-            .map(|h| h.load(Ordering::Relaxed))
-            .collect();
+        let counts = c.stats.hist.counts();
         let last = counts.iter().rposition(|&n| n > 0).unwrap_or(0);
         let mut cum = 0;
         let mut buckets = Vec::new();
