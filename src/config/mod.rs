@@ -190,7 +190,7 @@ fn canonical(def: &ParamDef, args: &[String], current: Option<&str>) -> Result<S
             if parts.is_empty() {
                 return Ok(String::new());
             }
-            if parts.len() % 2 != 0 || parts.iter().any(|p| p.parse::<u64>().is_err()) {
+            if !parts.len().is_multiple_of(2) || parts.iter().any(|p| p.parse::<u64>().is_err()) {
                 return Err("Invalid save parameters".into());
             }
             Ok(parts.join(" "))
@@ -200,7 +200,7 @@ fn canonical(def: &ParamDef, args: &[String], current: Option<&str>) -> Result<S
             .ok_or_else(|| "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.".into()),
         Kind::ClientOutputBufferLimit => {
             let parts: Vec<&str> = joined.split_whitespace().collect();
-            if parts.len() % 4 != 0 {
+            if !parts.len().is_multiple_of(4) {
                 return Err("Wrong number of arguments in buffer limit configuration.".into());
             }
             let mut classes: Vec<(String, [i64; 3])> = Vec::new();

@@ -132,6 +132,7 @@ async fn run_loop(
         let limits = Limits {
             max_bulk_len: srv.config.hot.proto_max_bulk_len.load(Ordering::Relaxed) as usize,
             max_multibulk_len: 1024 * 1024 * 1024,
+            unauthenticated: !client.authenticated,
         };
         loop {
             let args = match parser.parse(rbuf, &limits) {
@@ -172,7 +173,9 @@ async fn run_loop(
             }
         }
         let qlimit = srv.config.hot.query_buffer_limit.load(Ordering::Relaxed) as usize;
-        let pending = rbuf.len().max(parser.pending_bulk());
+        // What the request in progress holds: the buffer (or the bulk being received)
+        // plus the arguments already parsed out of it.
+        let pending = rbuf.len().max(parser.pending_bulk()) + parser.pending_args_bytes();
         info.qbuf.store(rbuf.len(), Ordering::Relaxed);
         if pending > qlimit {
             srv.stats
