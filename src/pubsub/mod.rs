@@ -466,6 +466,16 @@ impl PubSub {
         }
     }
 
+    /// Active channels (INFO stats `pubsub_channels`; `shard` = `pubsubshard_channels`).
+    pub fn num_channels(&self, shard: bool) -> usize {
+        let t = if shard {
+            &self.shard_channels
+        } else {
+            &self.channels
+        };
+        t.shards.iter().map(|s| s.lock().len()).sum()
+    }
+
     /// PUBSUB NUMPAT: distinct patterns subscribed to.
     pub fn numpat(&self) -> usize {
         self.npatterns.load(Ordering::Relaxed)
