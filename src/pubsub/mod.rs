@@ -207,15 +207,17 @@ impl Default for PubSub {
 
 /// Encodes `[kind, a, b]` or `[kind, a, b, c]` as a RESP2 array of bulk strings.
 fn encode_msg(kind: &[u8], parts: &[&[u8]]) -> Bytes {
-    let mut v =
-        Vec::with_capacity(32 + kind.len() + parts.iter().map(|p| p.len() + 16).sum::<usize>());
-    v.push(b'*');
-    v.extend_from_slice((parts.len() + 1).to_string().as_bytes());
-    v.extend_from_slice(b"\r\n");
-    for p in std::iter::once(kind).chain(parts.iter().copied()) {
-        v.push(b'$');
-        v.extend_from_slice(p.len().to_string().as_bytes());
+    fn head(v: &mut Vec<u8>, prefix: u8, n: usize) {
+        let mut b = [0u8; 20];
+        v.push(prefix);
+        v.extend_from_slice(crate::resp::fmt_i64_pub(&mut b, n as i64));
         v.extend_from_slice(b"\r\n");
+    }
+    let size = 8 + kind.len() + 16 + parts.iter().map(|p| p.len() + 16).sum::<usize>();
+    let mut v = Vec::with_capacity(size);
+    head(&mut v, b'*', parts.len() + 1);
+    for p in std::iter::once(kind).chain(parts.iter().copied()) {
+        head(&mut v, b'$', p.len());
         v.extend_from_slice(p);
         v.extend_from_slice(b"\r\n");
     }
@@ -479,5 +481,22 @@ impl PubSub {
     /// PUBSUB NUMPAT: distinct patterns subscribed to.
     pub fn numpat(&self) -> usize {
         self.npatterns.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodings() {
+        let m = encode_msg(b"message", &[b"ch", b""]);
+        assert_eq!(&m[..], b"*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$0\r\n\r\n");
+        let mut e = Encoded::new(encode_msg(b"pmessage", &[b"h*", b"hi", b"x"]));
+        assert_eq!(
+            &e.for_proto(3)[..],
+            b">4\r\n$8\r\npmessage\r\n$2\r\nh*\r\n$2\r\nhi\r\n$1\r\nx\r\n"
+        );
+        assert_eq!(e.for_proto(2)[0], b'*');
     }
 }

@@ -109,6 +109,11 @@ async fn run_loop(
             _ = info.kill_notify.notified() => return Err(Stop::Closed),
             msg = push_rx.recv() => {
                 if let Some(m) = msg {
+                    if push_rx.is_empty() {
+                        // Let a burst of messages (a pipelined batch of PUBLISH on another
+                        // thread) pile up, so that they go out in one write.
+                        tokio::task::yield_now().await;
+                    }
                     let mut queued = m.len();
                     out.extend_from_slice(&m);
                     while out.len() < 1024 * 1024 {
