@@ -767,3 +767,38 @@ fn output_buffer_limit_disconnects_slow_subscriber() {
         }
     }
 }
+
+#[test]
+fn inside_multi() {
+    let srv = TestServer::start();
+    let mut c = srv.raw();
+    let mut sub = srv.raw();
+    send(&mut sub, &["SUBSCRIBE", "a"]);
+    sub.read_reply();
+    // PUBLISH is queued and delivers at EXEC.
+    assert_eq!(call(&mut c, &["MULTI"]), b"+OK\r\n");
+    assert_eq!(call(&mut c, &["PUBLISH", "a", "x"]), b"+QUEUED\r\n");
+    assert_eq!(call(&mut c, &["PUBLISH", "a", "y"]), b"+QUEUED\r\n");
+    assert_eq!(call(&mut c, &["EXEC"]), b"*2\r\n:1\r\n:1\r\n");
+    assert_eq!(sub.read_reply(), bulks(&["message", "a", "x"]));
+    assert_eq!(sub.read_reply(), bulks(&["message", "a", "y"]));
+    // SUBSCRIBE in a transaction: one confirmation per channel inside EXEC's reply, exactly
+    // as Redis writes it (so the array count doesn't cover them all).
+    assert_eq!(call(&mut c, &["MULTI"]), b"+OK\r\n");
+    assert_eq!(call(&mut c, &["SUBSCRIBE", "a", "b"]), b"+QUEUED\r\n");
+    send(&mut c, &["EXEC"]);
+    let mut got = c.read_reply(); // "*1" and the first confirmation
+    got.extend(c.read_reply());
+    let mut want = b"*1\r\n".to_vec();
+    want.extend(enc(2, &[B("subscribe"), B("a"), I(1)]));
+    want.extend(enc(2, &[B("subscribe"), B("b"), I(2)]));
+    assert_eq!(s(&got), s(&want));
+    assert_eq!(
+        call(&mut c, &["GET", "k"]),
+        b"-ERR Can't execute 'get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context\r\n"
+    );
+    assert_eq!(
+        call(&mut c, &["MULTI"]),
+        b"-ERR Can't execute 'multi': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context\r\n"
+    );
+}
