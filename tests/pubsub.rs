@@ -802,3 +802,31 @@ fn inside_multi() {
         b"-ERR Can't execute 'multi': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context\r\n"
     );
 }
+
+/// CLIENT LIST's omem shows what is queued for a subscriber that doesn't read, and goes
+/// back to 0 once it has read everything.
+#[test]
+fn client_list_shows_queued_output() {
+    let srv = TestServer::start();
+    let mut slow = srv.raw();
+    send(&mut slow, &["SUBSCRIBE", "q"]);
+    slow.read_reply();
+    let mut p = srv.raw();
+    let payload = "z".repeat(50 * 1024);
+    // 10 MB: past what the socket buffers absorb, under the default 32 MB hard limit.
+    for _ in 0..200 {
+        assert_eq!(call(&mut p, &["PUBLISH", "q", &payload]), b":1\r\n");
+    }
+    let omem = |p: &mut Raw| -> Option<u64> {
+        let list = s(&call(p, &["CLIENT", "LIST"]));
+        let line = list.lines().find(|l| l.contains(" sub=1 "))?;
+        let f = line.split(' ').find(|f| f.starts_with("omem="))?;
+        f[5..].parse().ok()
+    };
+    assert!(omem(&mut p).unwrap() > 0);
+    for _ in 0..200 {
+        let rep = slow.read_reply();
+        assert_eq!(rep.len(), 50 * 1024 + 34);
+    }
+    eventually(|| omem(&mut p) == Some(0));
+}
