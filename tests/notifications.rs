@@ -270,3 +270,114 @@ fn new_key_events() {
         vec![ke("new", "k3")]
     );
 }
+
+/// The events of each family that has landed, checked against what Redis 7 sends for the
+/// same commands (keyevent channel: event name and key, in order).
+fn check_table(flags: &str, table: &[(&[&str], &[(&str, &str)])]) {
+    let srv = TestServer::start();
+    let mut w = Watch::new(&srv, flags);
+    for (cmd, want) in table {
+        let got = w.run(&[cmd]);
+        let want: Vec<(String, String)> = want.iter().map(|(e, k)| ke(e, k)).collect();
+        assert_eq!(got, want, "{cmd:?}");
+    }
+}
+
+#[test]
+fn family_events() {
+    let table: &[(&[&str], &[(&str, &str)])] = &[
+        (&["append", "s", "a"], &[("append", "s")]),
+        (&["append", "s", "b"], &[("append", "s")]),
+        (&["incr", "n"], &[("incrby", "n")]),
+        (&["incrby", "n", "5"], &[("incrby", "n")]),
+        (&["decr", "n"], &[("incrby", "n")]),
+        (&["incrbyfloat", "f", "1.5"], &[("incrbyfloat", "f")]),
+        (&["setrange", "s", "1", "zz"], &[("setrange", "s")]),
+        (&["mset", "a", "1", "b", "2"], &[("set", "a"), ("set", "b")]),
+        (&["msetnx", "a", "1", "c", "3"], &[]),
+        (
+            &["msetnx", "d", "1", "e", "3"],
+            &[("set", "d"), ("set", "e")],
+        ),
+        (&["getset", "a", "9"], &[("set", "a")]),
+        (&["getdel", "a"], &[("del", "a")]),
+        (&["getex", "b", "ex", "100"], &[("expire", "b")]),
+        (&["getex", "b", "persist"], &[("persist", "b")]),
+        (&["setnx", "b", "1"], &[]),
+        (&["setnx", "g", "1"], &[("set", "g")]),
+        (
+            &["setex", "h", "100", "v"],
+            &[("set", "h"), ("expire", "h")],
+        ),
+        (
+            &["psetex", "i", "100000", "v"],
+            &[("set", "i"), ("expire", "i")],
+        ),
+        (&["setbit", "bits", "3", "1"], &[("setbit", "bits")]),
+        (&["pfadd", "hll", "x", "y"], &[("pfadd", "hll")]),
+        (&["hset", "h1", "f", "v", "g", "w"], &[("hset", "h1")]),
+        (&["hsetnx", "h1", "f", "v"], &[]),
+        (&["hsetnx", "h1", "z", "v"], &[("hset", "h1")]),
+        (&["hincrby", "h1", "n", "3"], &[("hincrby", "h1")]),
+        (
+            &["hincrbyfloat", "h1", "m", "1.5"],
+            &[("hincrbyfloat", "h1")],
+        ),
+        (&["hdel", "h1", "f", "g", "n", "m"], &[("hdel", "h1")]),
+        (&["hdel", "h1", "z"], &[("hdel", "h1"), ("del", "h1")]),
+        (&["sadd", "s1", "a", "b", "c"], &[("sadd", "s1")]),
+        (&["srem", "s1", "a"], &[("srem", "s1")]),
+        (
+            &["smove", "s1", "s2", "b"],
+            &[("srem", "s1"), ("sadd", "s2")],
+        ),
+        (&["spop", "s1"], &[("spop", "s1"), ("del", "s1")]),
+        (&["sadd", "s3", "x", "y"], &[("sadd", "s3")]),
+        (&["sinterstore", "s4", "s3", "s3"], &[("sinterstore", "s4")]),
+        (&["sunionstore", "s4", "s3", "s2"], &[("sunionstore", "s4")]),
+        (&["sdiffstore", "s4", "s3", "s3"], &[("del", "s4")]),
+        (&["spop", "s3", "5"], &[("spop", "s3"), ("del", "s3")]),
+        (&["del", "s2", "s4"], &[("del", "s2")]),
+    ];
+    check_table("EA", table);
+}
+
+#[test]
+fn family_new_events() {
+    let table: &[(&[&str], &[(&str, &str)])] = &[
+        (&["set", "a", "1"], &[("new", "a"), ("set", "a")]),
+        (&["set", "a", "2"], &[("set", "a")]),
+        (&["hset", "h", "f", "v"], &[("new", "h"), ("hset", "h")]),
+        (&["hset", "h", "g", "v"], &[("hset", "h")]),
+        (&["sadd", "s", "x"], &[("new", "s"), ("sadd", "s")]),
+        (&["pfadd", "p", "a"], &[("new", "p"), ("pfadd", "p")]),
+        (&["setbit", "b", "1", "1"], &[("new", "b"), ("setbit", "b")]),
+        (&["append", "ap", "x"], &[("new", "ap"), ("append", "ap")]),
+        (&["incr", "i"], &[("new", "i"), ("incrby", "i")]),
+        (
+            &["mset", "m1", "1", "m2", "2"],
+            &[("new", "m1"), ("set", "m1"), ("new", "m2"), ("set", "m2")],
+        ),
+        (
+            &["smove", "s", "s2", "x"],
+            &[("srem", "s"), ("del", "s"), ("new", "s2"), ("sadd", "s2")],
+        ),
+        (
+            &["sunionstore", "s3", "s2"],
+            &[("new", "s3"), ("sunionstore", "s3")],
+        ),
+        (
+            &["incrbyfloat", "fl", "1"],
+            &[("new", "fl"), ("incrbyfloat", "fl")],
+        ),
+        (
+            &["hincrby", "hh", "f", "1"],
+            &[("new", "hh"), ("hincrby", "hh")],
+        ),
+        (
+            &["setrange", "sr", "1", "x"],
+            &[("new", "sr"), ("setrange", "sr")],
+        ),
+    ];
+    check_table("EAn", table);
+}
