@@ -33,6 +33,10 @@ pub struct Hot {
     pub lfu_log_factor: AtomicU32,
     pub lfu_decay_time: AtomicU32,
     pub latency_threshold: AtomicU64,
+    /// `client-output-buffer-limit`'s pubsub class: hard bytes, soft bytes, soft seconds.
+    pub pubsub_obuf_hard: AtomicU64,
+    pub pubsub_obuf_soft: AtomicU64,
+    pub pubsub_obuf_secs: AtomicU64,
     /// Small-collection encoding thresholds (hashes and sets).
     pub hash_max_listpack_entries: AtomicU64,
     pub hash_max_listpack_value: AtomicU64,
@@ -410,6 +414,17 @@ impl Config {
             "lfu-decay-time" => h.lfu_decay_time.store(num() as u32, Ordering::Relaxed),
             "latency-monitor-threshold" => {
                 h.latency_threshold.store(num() as u64, Ordering::Relaxed)
+            }
+            "client-output-buffer-limit" => {
+                let parts: Vec<&str> = v.split_whitespace().collect();
+                for c in parts.chunks(4) {
+                    if c.len() == 4 && c[0] == "pubsub" {
+                        let n = |s: &str| s.parse::<u64>().unwrap_or(0);
+                        h.pubsub_obuf_hard.store(n(c[1]), Ordering::Relaxed);
+                        h.pubsub_obuf_soft.store(n(c[2]), Ordering::Relaxed);
+                        h.pubsub_obuf_secs.store(n(c[3]), Ordering::Relaxed);
+                    }
+                }
             }
             "hash-max-listpack-entries" => h
                 .hash_max_listpack_entries

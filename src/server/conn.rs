@@ -110,11 +110,23 @@ async fn run_loop(
             _ = info.kill_notify.notified() => return Err(Stop::Closed),
             msg = push_rx.recv() => {
                 if let Some(m) = msg {
+                    if push_rx.is_empty() {
+                        // Let a burst of messages (a pipelined batch of PUBLISH on another
+                        // thread) pile up, so that they go out in one write.
+                        tokio::task::yield_now().await;
+                    }
+                    let mut queued = m.len();
                     out.extend_from_slice(&m);
-                    while let Ok(m) = push_rx.try_recv() {
+                    while out.len() < 1024 * 1024 {
+                        let Ok(m) = push_rx.try_recv() else { break };
+                        queued += m.len();
                         out.extend_from_slice(&m);
                     }
-                    flush(srv, sock, out).await?;
+                    flush_or_kill(srv, sock, out, info).await?;
+                    // Written: no longer counts against the output buffer limits.
+                    let _ = info.omem.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| {
+                        Some(v.saturating_sub(queued))
+                    });
                 }
                 continue;
             }
@@ -191,7 +203,26 @@ async fn run_loop(
             let _ = flush(srv, sock, out).await;
             return Err(Stop::Closed);
         }
-        flush(srv, sock, out).await?;
+        flush_or_kill(srv, sock, out, info).await?;
+    }
+}
+
+/// Like `flush`, but gives up when the client is killed meanwhile (a client that doesn't
+/// read must not keep its connection task waiting forever, e.g. a slow subscriber closed
+/// for its output buffer limit).
+async fn flush_or_kill(
+    srv: &Server,
+    sock: &mut TcpStream,
+    out: &mut Vec<u8>,
+    info: &ClientInfo,
+) -> Result<(), Stop> {
+    if out.is_empty() {
+        return Ok(());
+    }
+    tokio::select! {
+        biased;
+        _ = info.kill_notify.notified() => Err(Stop::Closed),
+        r = flush(srv, sock, out) => r,
     }
 }
 

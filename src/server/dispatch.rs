@@ -100,6 +100,29 @@ pub fn execute(srv: &Server, client: &mut Client, args: &[Bytes]) -> Outcome {
         cmd.stats.rejected.fetch_add(1, Ordering::Relaxed);
         return reject(srv, client, Reply::err("NOAUTH Authentication required."));
     }
+    // A RESP2 client with subscriptions may only run the pub/sub commands (RESP3: no limit).
+    if client.proto == 2
+        && client.info.kind_pubsub.load(Ordering::Relaxed)
+        && !matches!(
+            cmd.name.as_str(),
+            "ping"
+                | "subscribe"
+                | "ssubscribe"
+                | "unsubscribe"
+                | "sunsubscribe"
+                | "psubscribe"
+                | "punsubscribe"
+                | "quit"
+                | "reset"
+        )
+    {
+        cmd.stats.rejected.fetch_add(1, Ordering::Relaxed);
+        let msg = format!(
+            "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+            cmd.name
+        );
+        return reject(srv, client, Reply::Error(msg.into()));
+    }
     if client.multi.is_some() && !is_transaction_control(&cmd.name) {
         if cmd.has(flags::NO_MULTI) {
             cmd.stats.rejected.fetch_add(1, Ordering::Relaxed);

@@ -166,8 +166,8 @@ pub struct Server {
     pub lastsave: AtomicU64,
     pub waiters: Waiters,
     pub active_expire_enabled: AtomicBool,
-    /// Published keyspace notifications go here until the pub/sub layer is wired in.
-    pub notifier: Mutex<Option<Box<dyn Fn(&[u8], &[u8]) + Send + Sync>>>,
+    /// The Pub/Sub registry (channels, patterns, shard channels) and message delivery.
+    pub pubsub: crate::pubsub::PubSub,
 }
 
 impl Server {
@@ -206,7 +206,7 @@ impl Server {
             lastsave: AtomicU64::new(now / 1000),
             waiters: Waiters::default(),
             active_expire_enabled: AtomicBool::new(true),
-            notifier: Mutex::new(None),
+            pubsub: crate::pubsub::PubSub::new(),
         }
     }
 
@@ -230,9 +230,9 @@ impl Server {
             return;
         }
         let flags = self.config.hot.notify_flags.load(Ordering::Relaxed);
-        let notifier = self.notifier.lock();
-        let Some(publish) = notifier.as_ref() else {
-            return;
+        let limits = crate::commands::pubsub::limits(self);
+        let publish = |ch: &[u8], msg: &[u8]| {
+            self.pubsub.publish(ch, msg, false, &limits, &self.stats);
         };
         for e in events {
             if flags & crate::config::notify::KEYSPACE != 0 {
