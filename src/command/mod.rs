@@ -186,18 +186,24 @@ impl<'a> Ctx<'a> {
 
     pub fn lookup_in(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
         let pos = self.pos(key);
+        self.lookup_at(db, pos, key)
+    }
+
+    /// The lookup proper, with the key's position already computed: one hash, one probe.
+    fn lookup_at(&mut self, db: usize, pos: KeyPos, key: &[u8]) -> Option<&mut Entry> {
         let now = self.now;
-        let expired = match self.db_part(db, pos).get(pos.hash, key) {
-            None => return None,
-            Some(e) => e.is_expired(now),
-        };
-        if expired {
+        let touch = !self.client.no_touch;
+        let srv = self.srv;
+        let e: *mut Entry = self.db_part(db, pos).get_mut(pos.hash, key)?;
+        // SAFETY: `e` points into a dict of a shard whose guard `self.locks` holds for the
+        // whole command, and nothing touches that dict between here and the return (the
+        // expired branch stops using `e` before deleting). The raw pointer only works
+        // around the borrow checker's conditional-return limitation (NLL problem case 3).
+        if unsafe { (*e).is_expired(now) } {
             self.expire_now(db, pos, key);
             return None;
         }
-        let touch = !self.client.no_touch;
-        let srv = self.srv;
-        let e = self.db_part(db, pos).get_mut(pos.hash, key)?;
+        let e = unsafe { &mut *e };
         if touch {
             crate::store::touch_entry(e, srv);
         }
@@ -208,16 +214,17 @@ impl<'a> Ctx<'a> {
     pub fn lookup_read(&mut self, key: &[u8]) -> Option<&mut Entry> {
         let srv = self.srv;
         let db = self.client.db;
-        if self.lookup_in(db, key).is_none() {
-            srv.stats.count_lookup(false);
-            self.notify(crate::config::notify::KEY_MISS, "keymiss", key);
-            return None;
-        }
-        srv.stats.count_lookup(true);
-        // Second lookup only to satisfy the borrow checker (the first borrow ends at the
-        // None branch); it is a hit in the same bucket, already in cache.
         let pos = self.pos(key);
-        self.db_part(db, pos).get_mut(pos.hash, key)
+        let e: Option<*mut Entry> = self.lookup_at(db, pos, key).map(|e| e as *mut Entry);
+        srv.stats.count_lookup(e.is_some());
+        match e {
+            // SAFETY: as in `lookup_at`; `count_lookup` touches only counters.
+            Some(e) => Some(unsafe { &mut *e }),
+            None => {
+                self.notify(crate::config::notify::KEY_MISS, "keymiss", key);
+                None
+            }
+        }
     }
 
     /// Whether the key exists (expiry-aware), without touching its LRU.

@@ -424,9 +424,9 @@ fn stats(srv: &Server, o: &mut String) {
          current_eviction_exceeded_time:0\n\
          keyspace_hits:{}\n\
          keyspace_misses:{}\n\
-         pubsub_channels:0\n\
-         pubsub_patterns:0\n\
-         pubsubshard_channels:0\n\
+         pubsub_channels:{}\n\
+         pubsub_patterns:{}\n\
+         pubsubshard_channels:{}\n\
          latest_fork_usec:0\n\
          total_forks:0\n\
          migrate_cached_sockets:0\n\
@@ -471,6 +471,9 @@ fn stats(srv: &Server, o: &mut String) {
         g!(s.evicted_keys),
         g!(s.keyspace_hits),
         g!(s.keyspace_misses),
+        srv.pubsub.num_channels(false),
+        srv.pubsub.numpat(),
+        srv.pubsub.num_channels(true),
         g!(s.unexpected_error_replies),
         g!(s.total_error_replies),
         g!(s.client_query_buffer_limit_disconnections),
