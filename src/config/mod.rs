@@ -33,6 +33,8 @@ pub struct Hot {
     pub lfu_log_factor: AtomicU32,
     pub lfu_decay_time: AtomicU32,
     pub latency_threshold: AtomicU64,
+    pub zset_max_listpack_entries: AtomicU64,
+    pub zset_max_listpack_value: AtomicU64,
 }
 
 pub struct Config {
@@ -405,6 +407,12 @@ impl Config {
             "latency-monitor-threshold" => {
                 h.latency_threshold.store(num() as u64, Ordering::Relaxed)
             }
+            "zset-max-listpack-entries" => h
+                .zset_max_listpack_entries
+                .store(num() as u64, Ordering::Relaxed),
+            "zset-max-listpack-value" => h
+                .zset_max_listpack_value
+                .store(num() as u64, Ordering::Relaxed),
             _ => {}
         }
     }
