@@ -553,6 +553,7 @@ fn range_select(
             return Ok(out);
         }
         RangeType::Score => z.score_ranks(&parse_score_range(min, max)?),
+        RangeType::Lex if rev => z.lex_ranks_rev(&parse_lex_range(min, max)?),
         RangeType::Lex => z.lex_ranks(&parse_lex_range(min, max)?),
     };
     if offset < 0 {
@@ -989,7 +990,7 @@ fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             None => return err::not_int(),
             Some(v) if v == i64::MIN => {
                 return Reply::err(
-                    "ERR value is out of range, must be between -9223372036854775807 and 9223372036854775807",
+                    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
                 )
             }
             Some(v) => v,

@@ -69,6 +69,42 @@ pub struct LexRange {
     pub max: LexBound,
 }
 
+fn lex_gte_min(m: &[u8], b: &LexBound) -> bool {
+    match b {
+        LexBound::NegInf => true,
+        LexBound::PosInf => false,
+        LexBound::Incl(x) => m >= &x[..],
+        LexBound::Excl(x) => m > &x[..],
+    }
+}
+
+fn lex_lte_max(m: &[u8], b: &LexBound) -> bool {
+    match b {
+        LexBound::NegInf => false,
+        LexBound::PosInf => true,
+        LexBound::Incl(x) => m <= &x[..],
+        LexBound::Excl(x) => m < &x[..],
+    }
+}
+
+/// Redis's check that a lex range can contain anything.
+fn lex_nonempty(r: &LexRange) -> bool {
+    let key = |b: &LexBound| -> (u8, Vec<u8>) {
+        match b {
+            LexBound::NegInf => (0, Vec::new()),
+            LexBound::Incl(x) | LexBound::Excl(x) => (1, x.clone()),
+            LexBound::PosInf => (2, Vec::new()),
+        }
+    };
+    // `-` and `+` count as exclusive, as in Redis's zslParseLexRangeItem.
+    let excl = |b: &LexBound| !matches!(b, LexBound::Incl(_));
+    match key(&r.min).cmp(&key(&r.max)) {
+        Ordering::Greater => false,
+        Ordering::Equal => !excl(&r.min) && !excl(&r.max),
+        Ordering::Less => true,
+    }
+}
+
 /// A predicate true on a prefix of the (score, member) order.
 #[derive(Clone, Copy)]
 enum Pred<'a> {
@@ -274,23 +310,65 @@ impl ZSetValue {
         (lo, hi.max(lo))
     }
 
-    /// The ranks `lo..hi` of the elements inside a lex range (meaningful when all scores
-    /// are equal, as in Redis).
+    /// The ranks `lo..hi` of the elements inside a lex range, found as Redis walks forward
+    /// (first element >= min, then on while <= max). Meaningful when all scores are
+    /// equal; with mixed scores the listpack encoding gives Redis's exact answer.
     pub fn lex_ranks(&self, r: &LexRange) -> (usize, usize) {
+        self.lex_ranks_dir(r, false)
+    }
+
+    /// As `lex_ranks`, but found as Redis walks backward (ZREVRANGEBYLEX).
+    pub fn lex_ranks_rev(&self, r: &LexRange) -> (usize, usize) {
+        self.lex_ranks_dir(r, true)
+    }
+
+    fn lex_ranks_dir(&self, r: &LexRange, rev: bool) -> (usize, usize) {
         let n = self.len();
-        let lo = match &r.min {
-            LexBound::NegInf => 0,
-            LexBound::PosInf => n,
-            LexBound::Incl(m) => self.partition(Pred::LexLt(m)),
-            LexBound::Excl(m) => self.partition(Pred::LexLe(m)),
-        };
-        let hi = match &r.max {
-            LexBound::NegInf => 0,
-            LexBound::PosInf => n,
-            LexBound::Incl(m) => self.partition(Pred::LexLe(m)),
-            LexBound::Excl(m) => self.partition(Pred::LexLt(m)),
-        };
-        (lo, hi.max(lo))
+        if n == 0 || !lex_nonempty(r) {
+            return (0, 0);
+        }
+        // Redis's zslIsInLexRange: the last element must be >= min, the first <= max.
+        if !lex_gte_min(self.get(n - 1).0, &r.min) || !lex_lte_max(self.get(0).0, &r.max) {
+            return (0, 0);
+        }
+        match &self.enc {
+            Enc::Small(v) => {
+                if !rev {
+                    let Some(lo) = v.iter().position(|(m, _)| lex_gte_min(m, &r.min)) else {
+                        return (0, 0);
+                    };
+                    let mut hi = lo;
+                    while hi < n && lex_lte_max(&v[hi].0, &r.max) {
+                        hi += 1;
+                    }
+                    (lo, hi)
+                } else {
+                    let Some(last) = v.iter().rposition(|(m, _)| lex_lte_max(m, &r.max)) else {
+                        return (0, 0);
+                    };
+                    let mut lo = last + 1;
+                    while lo > 0 && lex_gte_min(&v[lo - 1].0, &r.min) {
+                        lo -= 1;
+                    }
+                    (lo, last + 1)
+                }
+            }
+            Enc::Big(_) => {
+                let lo = match &r.min {
+                    LexBound::NegInf => 0,
+                    LexBound::PosInf => n,
+                    LexBound::Incl(m) => self.partition(Pred::LexLt(m)),
+                    LexBound::Excl(m) => self.partition(Pred::LexLe(m)),
+                };
+                let hi = match &r.max {
+                    LexBound::NegInf => 0,
+                    LexBound::PosInf => n,
+                    LexBound::Incl(m) => self.partition(Pred::LexLe(m)),
+                    LexBound::Excl(m) => self.partition(Pred::LexLt(m)),
+                };
+                (lo, hi.max(lo))
+            }
+        }
     }
 
     /// Calls `f` on the elements with ranks `start..end`, ascending or (rev) descending.
