@@ -36,6 +36,6 @@ for P in $RPORT $TPORT; do
   sleep 1
   after=$(rss $PID)
   card=$(redis-cli -p $P ZCARD big)
-  enc=$(redis-cli -p $P OBJECT ENCODING big 2>/dev/null || true)
+  enc=$(redis-cli -p $P OBJECT ENCODING big 2>/dev/null | grep -v ERR || true)
   echo "$([ $P = $RPORT ] && echo redis || echo tessera): members=$card rss_growth=$((after-before)) bytes/member=$(( (after-before)/card )) encoding=$enc"
 done

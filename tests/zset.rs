@@ -227,3 +227,490 @@ fn resp3_shapes() {
         2
     );
 }
+
+#[test]
+fn zrank_withscore_7_2() {
+    let s = TestServer::start();
+    let mut c = s.raw();
+    assert_eq!(run(&mut c, "ZADD z 1.5 a 2 b -3.25 c"), ":3\r\n");
+    assert_eq!(
+        run(&mut c, "ZRANK z a WITHSCORE"),
+        "*2\r\n:1\r\n$3\r\n1.5\r\n"
+    );
+    assert_eq!(
+        run(&mut c, "ZREVRANK z a withscore"),
+        "*2\r\n:1\r\n$3\r\n1.5\r\n"
+    );
+    assert_eq!(
+        run(&mut c, "ZRANK z c WITHSCORE"),
+        "*2\r\n:0\r\n$5\r\n-3.25\r\n"
+    );
+    assert_eq!(run(&mut c, "ZRANK z nope WITHSCORE"), "*-1\r\n");
+    assert_eq!(run(&mut c, "ZRANK nokey a WITHSCORE"), "*-1\r\n");
+    assert_eq!(run(&mut c, "ZRANK nokey a"), "$-1\r\n");
+    assert_eq!(run(&mut c, "ZRANK z a WITHSCORES"), "-ERR syntax error\r\n");
+    assert_eq!(
+        run(&mut c, "ZRANK z a WITHSCORE x"),
+        "-ERR syntax error\r\n"
+    );
+}
+
+#[test]
+fn doubles_use_7_2_shortest_form() {
+    // Redis 7.0 prints %.17g ("0.10000000000000001"); 7.2 prints the shortest round trip.
+    let s = TestServer::start();
+    let mut c = s.raw();
+    assert_eq!(run(&mut c, "ZADD z 0.1 a 1e20 b"), ":2\r\n");
+    assert_eq!(run(&mut c, "ZSCORE z a"), "$3\r\n0.1\r\n");
+    assert_eq!(
+        run(&mut c, "ZINCRBY z 0.2 a"),
+        "$19\r\n0.30000000000000004\r\n"
+    );
+    assert_eq!(run(&mut c, "ZSCORE z b"), "$5\r\n1e+20\r\n");
+    assert_eq!(run(&mut c, "ZADD z -0 c"), ":1\r\n");
+    assert_eq!(run(&mut c, "ZSCORE z c"), "$2\r\n-0\r\n");
+}
+
+#[test]
+fn plain_sets_as_inputs() {
+    let s = TestServer::start();
+    let mut c = s.raw();
+    run(&mut c, "ZADD u1 1 a 2 b 3 c");
+    run(&mut c, "ZADD u2 10 b 20 c 30 d");
+    if run(&mut c, "SADD s1 a d x").starts_with("-ERR unknown") {
+        return;
+    }
+    // Captured from redis 7.0.
+    assert_eq!(
+        run(&mut c, "ZUNION 3 u1 u2 s1 WITHSCORES"),
+        "*10\r\n$1\r\nx\r\n$1\r\n1\r\n$1\r\na\r\n$1\r\n2\r\n$1\r\nb\r\n$2\r\n12\r\n$1\r\nc\r\n$2\r\n23\r\n$1\r\nd\r\n$2\r\n31\r\n"
+    );
+    assert_eq!(run(&mut c, "ZINTER 3 u1 u2 s1 WITHSCORES"), "*0\r\n");
+    assert_eq!(
+        run(&mut c, "ZINTER 2 u1 s1 WEIGHTS 2 5 WITHSCORES"),
+        "*2\r\n$1\r\na\r\n$1\r\n7\r\n"
+    );
+    assert_eq!(run(&mut c, "ZDIFF 2 u1 s1"), "*2\r\n$1\r\nb\r\n$1\r\nc\r\n");
+    assert_eq!(run(&mut c, "ZINTERCARD 2 s1 u2"), ":1\r\n");
+    assert_eq!(run(&mut c, "ZUNIONSTORE d 1 s1"), ":3\r\n");
+    assert_eq!(
+        run(&mut c, "ZRANGE d 0 -1 WITHSCORES"),
+        "*6\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nd\r\n$1\r\n1\r\n$1\r\nx\r\n$1\r\n1\r\n"
+    );
+}
+
+/// Member names of a flat array reply.
+fn members(reply: &str) -> Vec<String> {
+    reply
+        .split("\r\n")
+        .skip(1)
+        .collect::<Vec<_>>()
+        .chunks(2)
+        .filter(|ch| ch.len() == 2)
+        .map(|ch| ch[1].to_string())
+        .collect()
+}
+
+#[test]
+fn zrandmember_counts() {
+    let s = TestServer::start();
+    let mut c = s.raw();
+    let mut cmd = String::from("ZADD r");
+    for i in 0..300 {
+        cmd.push_str(&format!(" {i} m{i}"));
+    }
+    assert_eq!(run(&mut c, &cmd), ":300\r\n");
+    for count in [1, 5, 100, 200, 299] {
+        let r = run(&mut c, &format!("ZRANDMEMBER r {count}"));
+        let mut m = members(&r);
+        assert_eq!(m.len(), count);
+        m.sort();
+        m.dedup();
+        assert_eq!(m.len(), count, "distinct for positive count");
+    }
+    let r = run(&mut c, "ZRANDMEMBER r 1000");
+    assert_eq!(members(&r).len(), 300);
+    // The whole set comes in Redis's iterator order: from the highest score down.
+    assert!(r.starts_with("*300\r\n$4\r\nm299\r\n"));
+    let r = run(&mut c, "ZRANDMEMBER r -1000");
+    assert_eq!(members(&r).len(), 1000);
+    let r = run(&mut c, "ZRANDMEMBER r 3 WITHSCORES");
+    assert!(r.starts_with("*6\r\n"));
+    let r = run(&mut c, "ZRANDMEMBER r -3 WITHSCORES");
+    assert!(r.starts_with("*6\r\n"));
+    let r = run(&mut c, "ZRANDMEMBER r");
+    assert!(r.starts_with("$"));
+    assert_eq!(run(&mut c, "ZRANDMEMBER nokey"), "$-1\r\n");
+    assert_eq!(
+        run(&mut c, "ZRANDMEMBER r 4611686018427387904 WITHSCORES"),
+        "-ERR value is out of range\r\n"
+    );
+    assert_eq!(
+        run(&mut c, "ZRANDMEMBER r -9223372036854775808"),
+        "-ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807\r\n"
+    );
+    assert_eq!(
+        run(&mut c, "ZRANDMEMBER r x"),
+        "-ERR value is not an integer or out of range\r\n"
+    );
+}
+
+#[test]
+fn big_sets_cross_the_listpack_limits() {
+    let s = TestServer::start();
+    let mut c = s.raw();
+    let mut cmd = String::from("ZADD b");
+    for i in 0..1000 {
+        cmd.push_str(&format!(" {} k{:04}", i % 100, i));
+    }
+    assert_eq!(run(&mut c, &cmd), ":1000\r\n");
+    assert_eq!(run(&mut c, "ZCARD b"), ":1000\r\n");
+    // Score 0 has k0000, k0100, ..., k0900 (ten members), ordered by member.
+    assert_eq!(
+        run(&mut c, "ZRANGE b 0 1"),
+        "*2\r\n$5\r\nk0000\r\n$5\r\nk0100\r\n"
+    );
+    assert_eq!(run(&mut c, "ZRANK b k0100"), ":1\r\n");
+    assert_eq!(run(&mut c, "ZREVRANK b k0100"), ":998\r\n");
+    assert_eq!(run(&mut c, "ZCOUNT b 10 (20"), ":100\r\n");
+    assert_eq!(
+        run(&mut c, "ZRANGE b (98 +inf BYSCORE LIMIT 2 2"),
+        "*2\r\n$5\r\nk0299\r\n$5\r\nk0399\r\n"
+    );
+    assert_eq!(run(&mut c, "ZREMRANGEBYSCORE b 0 49"), ":500\r\n");
+    assert_eq!(run(&mut c, "ZREMRANGEBYRANK b 0 99"), ":100\r\n");
+    assert_eq!(run(&mut c, "ZCARD b"), ":400\r\n");
+    assert_eq!(run(&mut c, "ZSCORE b k0060"), "$2\r\n60\r\n");
+    // A long member alone makes the skiplist encoding; its results are the same.
+    let long = "x".repeat(100);
+    assert_eq!(run(&mut c, &format!("ZADD l 1 {long} 2 y")), ":2\r\n");
+    assert_eq!(
+        run(&mut c, "ZRANGE l 0 -1 WITHSCORES"),
+        format!("*4\r\n$100\r\n{long}\r\n$1\r\n1\r\n$1\r\ny\r\n$1\r\n2\r\n")
+    );
+    // ZSCAN over a big set sees every member (cursor-driven).
+    let mut seen = std::collections::HashSet::new();
+    let mut cursor = "0".to_string();
+    loop {
+        let r = run(&mut c, &format!("ZSCAN b {cursor} COUNT 25"));
+        let parts: Vec<&str> = r.split("\r\n").collect();
+        cursor = parts[2].to_string();
+        let items: Vec<&str> = parts[4..].iter().copied().collect();
+        for pair in items.chunks(4) {
+            if pair.len() >= 2 {
+                seen.insert(pair[1].to_string());
+            }
+        }
+        if cursor == "0" {
+            break;
+        }
+    }
+    assert_eq!(seen.len(), 400);
+    let r = run(&mut c, "ZSCAN b 0 MATCH k0060 COUNT 1000");
+    assert!(r.ends_with("$5\r\nk0060\r\n$2\r\n60\r\n"), "{r}");
+}
+
+#[test]
+fn config_limits_decide_the_encoding() {
+    let s = TestServer::start();
+    let mut c = s.raw();
+    if run(&mut c, "CONFIG SET zset-max-listpack-entries 2").starts_with("-") {
+        return;
+    }
+    assert_eq!(run(&mut c, "ZADD z 1 a 2 b 3 c"), ":3\r\n");
+    assert_eq!(
+        run(&mut c, "ZRANGE z 0 -1"),
+        "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n"
+    );
+    let enc = run(&mut c, "OBJECT ENCODING z");
+    if !enc.starts_with("-ERR unknown") {
+        assert_eq!(enc, "$8\r\nskiplist\r\n");
+        run(&mut c, "ZADD s 1 a");
+        assert_eq!(run(&mut c, "OBJECT ENCODING s"), "$8\r\nlistpack\r\n");
+        // A store of a small result converts back to listpack.
+        run(&mut c, "ZRANGESTORE d z 0 0");
+        assert_eq!(run(&mut c, "OBJECT ENCODING d"), "$8\r\nlistpack\r\n");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Blocking pops
+
+fn read_with_timeout(c: &mut Raw) -> String {
+    String::from_utf8_lossy(&c.read_reply()).into_owned()
+}
+
+#[test]
+fn bzpopmin_serves_clients_in_order() {
+    let s = TestServer::start();
+    let mut a = s.raw();
+    let mut b = s.raw();
+    let mut w = s.raw();
+    a.cmd(&[b"BZPOPMIN", b"q1", b"q2", b"0"]);
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    b.cmd(&[b"BZPOPMIN", b"q2", b"0"]);
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    assert_eq!(run(&mut w, "ZADD q2 2 y 1 x"), ":2\r\n");
+    assert_eq!(
+        read_with_timeout(&mut a),
+        "*3\r\n$2\r\nq2\r\n$1\r\nx\r\n$1\r\n1\r\n"
+    );
+    assert_eq!(
+        read_with_timeout(&mut b),
+        "*3\r\n$2\r\nq2\r\n$1\r\ny\r\n$1\r\n2\r\n"
+    );
+    assert_eq!(run(&mut w, "ZCARD q2"), ":0\r\n");
+    // BZPOPMAX woken by a store command.
+    a.cmd(&[b"BZPOPMAX", b"dst", b"0"]);
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    run(&mut w, "ZADD src 1 a 5 b");
+    assert_eq!(run(&mut w, "ZUNIONSTORE dst 1 src"), ":2\r\n");
+    assert_eq!(
+        read_with_timeout(&mut a),
+        "*3\r\n$3\r\ndst\r\n$1\r\nb\r\n$1\r\n5\r\n"
+    );
+    // ZINCRBY creating the key wakes too.
+    a.cmd(&[b"BZPOPMIN", b"inc", b"0"]);
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    run(&mut w, "ZINCRBY inc 2.5 m");
+    assert_eq!(
+        read_with_timeout(&mut a),
+        "*3\r\n$3\r\ninc\r\n$1\r\nm\r\n$3\r\n2.5\r\n"
+    );
+}
+
+#[test]
+fn blocking_timeouts_and_errors() {
+    let s = TestServer::start();
+    let mut a = s.raw();
+    assert_eq!(run(&mut a, "BZPOPMIN none 0.05"), "*-1\r\n");
+    assert_eq!(run(&mut a, "BZPOPMAX none 0.05"), "*-1\r\n");
+    assert_eq!(run(&mut a, "BZMPOP 0.05 1 none MIN"), "*-1\r\n");
+    assert_eq!(
+        run(&mut a, "BZPOPMIN none -1"),
+        "-ERR timeout is negative\r\n"
+    );
+    assert_eq!(
+        run(&mut a, "BZPOPMIN none x"),
+        "-ERR timeout is not a float or out of range\r\n"
+    );
+    assert_eq!(
+        run(&mut a, "BZMPOP 0 0 none MIN"),
+        "-ERR numkeys should be greater than 0\r\n"
+    );
+    assert_eq!(run(&mut a, "BZMPOP 0 1 none MID"), "-ERR syntax error\r\n");
+    assert_eq!(
+        run(&mut a, "BZMPOP 0 1 none MIN COUNT 0"),
+        "-ERR count should be greater than 0\r\n"
+    );
+    run(&mut a, "SET str x");
+    assert_eq!(
+        run(&mut a, "BZPOPMIN str 0"),
+        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
+    );
+    // Non-blocking when data is there.
+    run(&mut a, "ZADD k 1 a 2 b 3 c");
+    assert_eq!(
+        run(&mut a, "BZMPOP 0 2 none k MAX COUNT 2"),
+        "*2\r\n$1\r\nk\r\n*2\r\n*2\r\n$1\r\nc\r\n$1\r\n3\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n"
+    );
+    assert_eq!(
+        run(&mut a, "BZPOPMAX none k 0"),
+        "*3\r\n$1\r\nk\r\n$1\r\na\r\n$1\r\n1\r\n"
+    );
+}
+
+#[test]
+fn bzmpop_wakes_with_count() {
+    let s = TestServer::start();
+    let mut a = s.raw();
+    let mut w = s.raw();
+    a.cmd(&[b"BZMPOP", b"5", b"2", b"k1", b"k2", b"MIN", b"COUNT", b"5"]);
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    run(&mut w, "ZADD k2 3 c 1 a 2 b");
+    assert_eq!(
+        read_with_timeout(&mut a),
+        "*2\r\n$2\r\nk2\r\n*3\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n*2\r\n$1\r\nc\r\n$1\r\n3\r\n"
+    );
+}
+
+#[test]
+fn blocking_pops_do_not_block_in_multi() {
+    let s = TestServer::start();
+    let mut a = s.raw();
+    if run(&mut a, "MULTI").starts_with("-ERR unknown") {
+        return;
+    }
+    assert_eq!(run(&mut a, "BZPOPMIN none 0"), "+QUEUED\r\n");
+    assert_eq!(run(&mut a, "BZMPOP 0 1 none MIN"), "+QUEUED\r\n");
+    assert_eq!(run(&mut a, "EXEC"), "*2\r\n*-1\r\n*-1\r\n");
+}
+
+// ---------------------------------------------------------------------------------------
+// Randomised comparison with a real redis-server (skipped when it isn't installed).
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545F4914F6CDD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn start_redis() -> Option<(std::process::Child, u16)> {
+    let port = free_port();
+    let child = std::process::Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Some((child, port));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    None
+}
+
+#[test]
+fn random_ops_match_real_redis() {
+    let Some((mut child, port)) = start_redis() else {
+        eprintln!("redis-server not available: skipped");
+        return;
+    };
+    let s = TestServer::start();
+    let mut t = s.raw();
+    let mut r = Raw::connect(port);
+    let mut rng = Rng(0x5eed);
+    // Halves and integers print identically in Redis 7.0 and 7.2.
+    let score = |rng: &mut Rng| format!("{}", (rng.below(60) as f64 - 30.0) / 2.0);
+    let bound = |rng: &mut Rng| match rng.below(5) {
+        0 => "-inf".to_string(),
+        1 => "+inf".to_string(),
+        2 => format!("({}", (rng.below(60) as f64 - 30.0) / 2.0),
+        _ => format!("{}", (rng.below(60) as f64 - 30.0) / 2.0),
+    };
+    let lex = |rng: &mut Rng| match rng.below(5) {
+        0 => "-".to_string(),
+        1 => "+".to_string(),
+        2 => format!("(m{}", rng.below(200)),
+        _ => format!("[m{}", rng.below(200)),
+    };
+    for step in 0..3000 {
+        // Two keys: one with varied scores, one with equal scores for lex commands.
+        let (key, lexkey) = ("k", "l");
+        let m = format!("m{}", rng.below(200));
+        let cmd: Vec<String> = match rng.below(16) {
+            0..=3 => vec!["ZADD".into(), key.into(), score(&mut rng), m],
+            4 => vec!["ZADD".into(), lexkey.into(), "0".into(), m],
+            5 => vec!["ZREM".into(), key.into(), m],
+            6 => vec!["ZINCRBY".into(), key.into(), score(&mut rng), m],
+            7 => {
+                let a = rng.below(300) as i64 - 150;
+                let b = rng.below(300) as i64 - 150;
+                let mut v = vec!["ZRANGE".into(), key.into(), a.to_string(), b.to_string()];
+                if rng.below(2) == 0 {
+                    v.push("REV".into());
+                }
+                v.push("WITHSCORES".into());
+                v
+            }
+            8 => {
+                let rev = rng.below(2) == 0;
+                let (a, b) = (bound(&mut rng), bound(&mut rng));
+                let mut v = vec!["ZRANGE".into(), key.into(), a, b, "BYSCORE".into()];
+                if rev {
+                    v.push("REV".into());
+                }
+                if rng.below(2) == 0 {
+                    v.extend([
+                        "LIMIT".into(),
+                        rng.below(20).to_string(),
+                        (rng.below(20) as i64 - 2).to_string(),
+                    ]);
+                }
+                v
+            }
+            9 => {
+                let (a, b) = (lex(&mut rng), lex(&mut rng));
+                let mut v = vec!["ZRANGE".into(), lexkey.into(), a, b, "BYLEX".into()];
+                if rng.below(2) == 0 {
+                    v.push("REV".into());
+                }
+                if rng.below(2) == 0 {
+                    v.extend(["LIMIT".into(), rng.below(20).to_string(), "5".into()]);
+                }
+                v
+            }
+            10 => vec!["ZRANK".into(), key.into(), m],
+            11 => vec![
+                "ZCOUNT".into(),
+                key.into(),
+                bound(&mut rng),
+                bound(&mut rng),
+            ],
+            12 => vec![
+                "ZLEXCOUNT".into(),
+                lexkey.into(),
+                lex(&mut rng),
+                lex(&mut rng),
+            ],
+            13 => match rng.below(3) {
+                0 => vec![
+                    "ZREMRANGEBYRANK".into(),
+                    key.into(),
+                    rng.below(10).to_string(),
+                    rng.below(12).to_string(),
+                ],
+                1 => {
+                    let x = (rng.below(60) as f64 - 30.0) / 2.0;
+                    vec![
+                        "ZREMRANGEBYSCORE".into(),
+                        key.into(),
+                        format!("{x}"),
+                        format!("({}", x + 1.0),
+                    ]
+                }
+                _ => {
+                    let n = rng.below(200);
+                    vec![
+                        "ZREMRANGEBYLEX".into(),
+                        lexkey.into(),
+                        format!("[m{n}"),
+                        format!("(m{}", n + 3),
+                    ]
+                }
+            },
+            14 => vec!["ZREVRANK".into(), key.into(), m],
+            _ => vec![
+                "ZCARD".into(),
+                if rng.below(2) == 0 { key } else { lexkey }.into(),
+            ],
+        };
+        let args: Vec<&[u8]> = cmd.iter().map(|a| a.as_bytes()).collect();
+        t.cmd(&args);
+        r.cmd(&args);
+        let (got, want) = (t.read_reply(), r.read_reply());
+        assert_eq!(
+            String::from_utf8_lossy(&got),
+            String::from_utf8_lossy(&want),
+            "step {step}: {cmd:?}"
+        );
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}

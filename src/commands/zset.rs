@@ -1026,7 +1026,8 @@ fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         }
         let count = l as usize;
         if count >= n {
-            z.walk(0, n, false, |m, s| {
+            // The whole set, in Redis's iterator order (from the tail).
+            z.walk(0, n, true, |m, s| {
                 push_elem(&mut out, m, s, withscores, pairs)
             });
             return Reply::Array(out);
