@@ -395,7 +395,7 @@ fn big_sets_cross_the_listpack_limits() {
         let r = run(&mut c, &format!("ZSCAN b {cursor} COUNT 25"));
         let parts: Vec<&str> = r.split("\r\n").collect();
         cursor = parts[2].to_string();
-        let items: Vec<&str> = parts[4..].iter().copied().collect();
+        let items: Vec<&str> = parts[4..].to_vec();
         for pair in items.chunks(4) {
             if pair.len() >= 2 {
                 seen.insert(pair[1].to_string());

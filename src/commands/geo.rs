@@ -531,7 +531,7 @@ fn geoadd(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         }
         i += 1;
     }
-    if (args.len() - i) % 3 != 0 || (xx && nx) {
+    if !(args.len() - i).is_multiple_of(3) || (xx && nx) {
         return err::syntax();
     }
     let mut scores = Vec::new();

@@ -310,13 +310,13 @@ fn zadd_generic(ctx: &mut Ctx, args: &[Bytes], incr_cmd: bool) -> Reply {
         }
     }
     let rest = &args[idx..];
-    if rest.is_empty() || rest.len() % 2 != 0 {
+    if rest.is_empty() || !rest.len().is_multiple_of(2) {
         return err::syntax();
     }
     if f.nx && f.xx {
         return Reply::err("ERR XX and NX options at the same time are not compatible");
     }
-    if (f.gt && f.nx) || (f.lt && f.nx) || (f.gt && f.lt) {
+    if (f.nx && (f.gt || f.lt)) || (f.gt && f.lt) {
         return Reply::err("ERR GT, LT, and/or NX options at the same time are not compatible");
     }
     if f.incr && rest.len() > 2 {
@@ -769,6 +769,9 @@ fn zremrangebylex(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 // ---------------------------------------------------------------------------------------
 // Pops
 
+/// A popped key and its elements.
+type Popped = (Bytes, Vec<(Sds, f64)>);
+
 /// Pops up to `count` elements from the first non-empty key of `keys`. Ok(None) if every
 /// key is missing. Emits events and deletes an emptied key.
 fn pop_first(
@@ -776,7 +779,7 @@ fn pop_first(
     keys: &[Bytes],
     max: bool,
     count: usize,
-) -> Result<Option<(Bytes, Vec<(Sds, f64)>)>, Reply> {
+) -> Result<Option<Popped>, Reply> {
     for key in keys {
         let popped = {
             let Some(z) = zset_mut(ctx, key)? else {

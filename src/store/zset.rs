@@ -1240,7 +1240,7 @@ mod tests {
             let m = m.to_vec();
             z.remove(&m);
             model.0.pop();
-            if z.len() % 7 == 0 {
+            if z.len().is_multiple_of(7) {
                 check_ranges(&z, &model, &mut rng, false);
             }
         }
