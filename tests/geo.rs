@@ -144,3 +144,149 @@ fn resp3_shapes() {
     }
     check_table(&mut c, RESP3);
 }
+
+// ---------------------------------------------------------------------------------------
+// Randomised comparison with a real redis-server (skipped when it isn't installed): the
+// same points and searches must give byte-identical replies (coordinates are decoded cell
+// centers, distances Redis's haversine, box order Redis's nine-cell scan).
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545F4914F6CDD1D)
+    }
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+fn start_redis() -> Option<(std::process::Child, u16)> {
+    let port = free_port();
+    let child = std::process::Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Some((child, port));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    None
+}
+
+#[test]
+fn random_searches_match_real_redis() {
+    let Some((mut child, port)) = start_redis() else {
+        eprintln!("redis-server not available: skipped");
+        return;
+    };
+    let s = TestServer::start();
+    let mut t = s.raw();
+    let mut r = Raw::connect(port);
+    let mut rng = Rng(0x6e0);
+    let mut send = |cmd: Vec<String>| {
+        let args: Vec<&[u8]> = cmd.iter().map(|a| a.as_bytes()).collect();
+        t.cmd(&args);
+        r.cmd(&args);
+        let (got, want) = (t.read_reply(), r.read_reply());
+        assert_eq!(
+            String::from_utf8_lossy(&got),
+            String::from_utf8_lossy(&want),
+            "{cmd:?}"
+        );
+    };
+    // Points spread over a few regions, including near the poles' limit and the date line.
+    let centers = [
+        (13.0, 38.0),
+        (-74.0, 40.7),
+        (179.5, -16.0),
+        (0.0, 84.0),
+        (-0.1, 0.1),
+    ];
+    for i in 0..600 {
+        let (cx, cy) = centers[i % centers.len()];
+        let lon: f64 = (cx + (rng.unit() - 0.5) * 6.0).clamp(-180.0, 180.0);
+        let lat: f64 = (cy + (rng.unit() - 0.5) * 6.0).clamp(-85.0, 85.0);
+        send(vec![
+            "GEOADD".into(),
+            "pts".into(),
+            format!("{lon:.6}"),
+            format!("{lat:.6}"),
+            format!("p{i}"),
+        ]);
+    }
+    let units = ["m", "km", "mi", "ft"];
+    for i in 0..300 {
+        let (cx, cy) = centers[i % centers.len()];
+        let lon = (cx + (rng.unit() - 0.5) * 4.0).clamp(-180.0, 180.0);
+        let lat = (cy + (rng.unit() - 0.5) * 4.0).clamp(-85.0, 85.0);
+        let unit = units[(rng.next() % 4) as usize];
+        let scale = match unit {
+            "m" => 1000.0,
+            "ft" => 3280.0,
+            _ => 1.0,
+        };
+        let mut cmd: Vec<String> = vec!["GEOSEARCH".into(), "pts".into()];
+        if rng.next() % 3 == 0 {
+            cmd.extend(["FROMMEMBER".into(), format!("p{}", rng.next() % 600)]);
+        } else {
+            cmd.extend([
+                "FROMLONLAT".into(),
+                format!("{lon:.5}"),
+                format!("{lat:.5}"),
+            ]);
+        }
+        if rng.next() % 2 == 0 {
+            cmd.extend([
+                "BYRADIUS".into(),
+                format!("{:.3}", rng.unit() * 300.0 * scale),
+                unit.into(),
+            ]);
+        } else {
+            cmd.extend([
+                "BYBOX".into(),
+                format!("{:.3}", rng.unit() * 500.0 * scale),
+                format!("{:.3}", rng.unit() * 500.0 * scale),
+                unit.into(),
+            ]);
+        }
+        match rng.next() % 3 {
+            0 => cmd.push("ASC".into()),
+            1 => cmd.push("DESC".into()),
+            _ => {}
+        }
+        cmd.extend(["WITHDIST".into(), "WITHHASH".into(), "WITHCOORD".into()]);
+        send(cmd);
+    }
+    for i in 0..50 {
+        send(vec![
+            "GEODIST".into(),
+            "pts".into(),
+            format!("p{i}"),
+            format!("p{}", i * 7 % 600),
+            units[i % 4].into(),
+        ]);
+        send(vec![
+            "GEOPOS".into(),
+            "pts".into(),
+            format!("p{i}"),
+            format!("p{}", 599 - i),
+        ]);
+        send(vec!["GEOHASH".into(), "pts".into(), format!("p{i}")]);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
