@@ -1427,3 +1427,90 @@ fn zscan(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         Reply::Array(items),
     ])
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::commands::string::testkit::{Kit, Ran};
+
+    fn p(r: &Ran) -> Vec<&str> {
+        r.propagated.iter().map(|s| s.as_str()).collect()
+    }
+    fn ev(r: &Ran) -> Vec<&str> {
+        r.events.iter().map(|s| s.as_str()).collect()
+    }
+
+    #[test]
+    fn events_and_propagation() {
+        let mut k = Kit::new();
+        let r = k.run("ZADD z 1 a 2 b 3 c");
+        assert_eq!(
+            (p(&r), ev(&r)),
+            (vec!["ZADD z 1 a 2 b 3 c"], vec!["zadd:z"])
+        );
+        let r = k.run("ZADD z 1 a");
+        assert_eq!((p(&r), ev(&r)), (vec![], vec![]));
+        let r = k.run("ZADD z XX 1 nope");
+        assert_eq!((p(&r), ev(&r)), (vec![], vec![]));
+        let r = k.run("ZINCRBY z 1 a");
+        assert_eq!(ev(&r), vec!["zincr:z"]);
+        let r = k.run("ZADD z INCR 1 a");
+        assert_eq!(ev(&r), vec!["zincr:z"]);
+        let r = k.run("ZREM z nope");
+        assert_eq!((p(&r), ev(&r)), (vec![], vec![]));
+        let r = k.run("ZREM z a");
+        assert_eq!(ev(&r), vec!["zrem:z"]);
+        let r = k.run("ZREMRANGEBYSCORE z 100 200");
+        assert_eq!((p(&r), ev(&r)), (vec![], vec![]));
+        let r = k.run("ZREMRANGEBYSCORE z 2 2");
+        assert_eq!(ev(&r), vec!["zrembyscore:z"]);
+        let r = k.run("ZREMRANGEBYRANK z 0 0");
+        assert_eq!(ev(&r), vec!["zrembyrank:z", "del:z"]);
+        k.run("ZADD l 0 a 0 b");
+        let r = k.run("ZREMRANGEBYLEX l - +");
+        assert_eq!(ev(&r), vec!["zrembylex:l", "del:l"]);
+        k.run("ZADD z 1 a 2 b 3 c 4 d");
+        let r = k.run("ZPOPMIN z");
+        assert_eq!((p(&r), ev(&r)), (vec!["ZPOPMIN z"], vec!["zpopmin:z"]));
+        let r = k.run("BZPOPMAX z 0");
+        assert_eq!((p(&r), ev(&r)), (vec!["ZPOPMAX z"], vec!["zpopmax:z"]));
+        let r = k.run("ZMPOP 2 none z MAX COUNT 5");
+        assert_eq!(
+            (p(&r), ev(&r)),
+            (vec!["ZPOPMAX z 5"], vec!["zpopmax:z", "del:z"])
+        );
+        k.run("ZADD z 1 a 2 b");
+        let r = k.run("BZMPOP 0 1 z MIN");
+        assert_eq!(p(&r), vec!["ZPOPMIN z 1"]);
+        let r = k.run("ZUNIONSTORE d 1 z");
+        assert_eq!(ev(&r), vec!["zunionstore:d"]);
+        let r = k.run("ZINTERSTORE d 1 z");
+        assert_eq!(ev(&r), vec!["zinterstore:d"]);
+        let r = k.run("ZDIFFSTORE d 1 z");
+        assert_eq!(ev(&r), vec!["zdiffstore:d"]);
+        let r = k.run("ZRANGESTORE d z 0 -1");
+        assert_eq!(ev(&r), vec!["zrangestore:d"]);
+        let r = k.run("ZDIFFSTORE d 2 z z");
+        assert_eq!(ev(&r), vec!["del:d"]);
+        let r = k.run("ZDIFFSTORE d 2 z z");
+        assert_eq!((p(&r), ev(&r)), (vec![], vec![]));
+    }
+
+    #[test]
+    fn geo_events_and_propagation() {
+        let mut k = Kit::new();
+        let r = k.run("GEOADD g CH 13.361389 38.115556 Palermo 15.087269 37.502669 Catania");
+        assert_eq!(
+            (p(&r), ev(&r)),
+            (
+                vec!["ZADD g CH 3479099956230698 Palermo 3479447370796909 Catania"],
+                vec!["zadd:g"]
+            )
+        );
+        let r = k.run("GEOSEARCHSTORE d g FROMLONLAT 15 37 BYRADIUS 200 km");
+        assert_eq!(ev(&r), vec!["geosearchstore:d"]);
+        let r = k.run("GEORADIUS g 15 37 200 km STORE d");
+        assert_eq!(ev(&r), vec!["georadiusstore:d"]);
+        let r = k.run("GEORADIUS g 15 37 1 m STOREDIST d");
+        assert_eq!(ev(&r), vec!["del:d"]);
+    }
+}
