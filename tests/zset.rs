@@ -172,6 +172,21 @@ const TABLE: &[Case] = &[
         (&["ZREM", "u1", "a", "x"], b":1\r\n"),
         (&["ZREM", "u1", "b", "c"], b":2\r\n"),
         (&["ZADD", "big", "1.5", "x"], b":1\r\n"),
+        // NaN in set operations: weights 0 * inf; SUM of inf and -inf.
+        (&["ZADD", "a", "1", "x"], b":1\r\n"),
+        (&["ZADD", "b", "1", "x"], b":1\r\n"),
+        (&["ZINTER", "2", "a", "b", "WEIGHTS", "1", "0", "WITHSCORES"], b"*2\r\n$1\r\nx\r\n$1\r\n1\r\n"),
+        (&["ZADD", "c", "inf", "x"], b":1\r\n"),
+        (&["ZINTER", "2", "a", "c", "WEIGHTS", "1", "0", "AGGREGATE", "MIN", "WITHSCORES"], b"*2\r\n$1\r\nx\r\n$1\r\n1\r\n"),
+        (&["ZINTER", "2", "a", "c", "WEIGHTS", "1", "0", "AGGREGATE", "MAX", "WITHSCORES"], b"*2\r\n$1\r\nx\r\n$1\r\n1\r\n"),
+        (&["ZINTER", "2", "a", "c", "WEIGHTS", "1", "0", "AGGREGATE", "SUM", "WITHSCORES"], b"*2\r\n$1\r\nx\r\n$1\r\n0\r\n"),
+        (&["ZINTER", "2", "c", "a", "WEIGHTS", "0", "1", "AGGREGATE", "MIN", "WITHSCORES"], b"*2\r\n$1\r\nx\r\n$1\r\n0\r\n"),
+        (&["ZUNION", "2", "a", "c", "WEIGHTS", "1", "0", "AGGREGATE", "MIN", "WITHSCORES"], b"*2\r\n$1\r\nx\r\n$1\r\n0\r\n"),
+        (&["ZUNION", "2", "a", "c", "WEIGHTS", "1", "0", "AGGREGATE", "MAX", "WITHSCORES"], b"*2\r\n$1\r\nx\r\n$1\r\n1\r\n"),
+        (&["ZADD", "d", "-inf", "x"], b":1\r\n"),
+        (&["ZUNION", "2", "c", "d", "WITHSCORES"], b"*2\r\n$1\r\nx\r\n$1\r\n0\r\n"),
+        (&["ZINTER", "2", "c", "d", "WITHSCORES"], b"*2\r\n$1\r\nx\r\n$1\r\n0\r\n"),
+        (&["ZINTER", "2", "c", "d", "AGGREGATE", "MIN", "WITHSCORES"], b"*2\r\n$1\r\nx\r\n$4\r\n-inf\r\n"),
 ];
 
 #[test]

@@ -1243,13 +1243,9 @@ fn setop_generic(ctx: &mut Ctx, args: &[Bytes], numkeys_idx: usize, o: SetOpArgs
                         for &i in &order[1..] {
                             match srcs[i].score(m) {
                                 None => continue 'outer,
-                                Some(v) => {
-                                    let mut v = weights[i] * v;
-                                    if v.is_nan() {
-                                        v = 0.0;
-                                    }
-                                    aggregate(aggr, &mut score, v);
-                                }
+                                // No NaN fix-up here (as Redis): SUM turns a NaN total
+                                // into 0, MIN/MAX ignore a NaN value.
+                                Some(v) => aggregate(aggr, &mut score, weights[i] * v),
                             }
                         }
                         result.push((m.clone(), score));
