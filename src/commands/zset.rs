@@ -815,7 +815,11 @@ fn zpop_generic(ctx: &mut Ctx, args: &[Bytes], max: bool) -> Reply {
         return err::syntax();
     }
     let count = if args.len() == 3 {
-        Some(tri!(arg::positive(&args[2])) as usize)
+        // getPositiveLongFromObjectOrReply: any bad value gets the same error.
+        match crate::util::parse_i64(&args[2]) {
+            Some(v) if v >= 0 => Some(v as usize),
+            _ => return Reply::err("ERR value is out of range, must be positive"),
+        }
     } else {
         None
     };
