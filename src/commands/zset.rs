@@ -200,7 +200,9 @@ fn zadd_pairs(
     pairs: &[(f64, &[u8])],
 ) -> Result<AddResult, Reply> {
     let lim = limits(ctx);
-    let maxlen = pairs.iter().map(|(_, m)| m.len()).max().unwrap_or(0);
+    // Redis 7.2 sizes a new set from the element count and the first member's length,
+    // and converts an existing listpack up front only for the element count.
+    let first_len = pairs.first().map(|(_, m)| m.len()).unwrap_or(0);
     let mut res = AddResult {
         added: 0,
         updated: 0,
@@ -211,7 +213,7 @@ fn zadd_pairs(
     let mut created = None;
     let z: &mut ZSetValue = match zset_mut(ctx, key)? {
         Some(z) => {
-            if z.is_listpack() && (pairs.len() > lim.max_entries || maxlen > lim.max_value) {
+            if z.is_listpack() && pairs.len() > lim.max_entries {
                 z.convert_to_skiplist();
             }
             z
@@ -220,7 +222,7 @@ fn zadd_pairs(
             if f.xx {
                 return Ok(res);
             }
-            created = Some(ZSetValue::with_hint(pairs.len(), maxlen, &lim));
+            created = Some(ZSetValue::with_hint(pairs.len(), first_len, &lim));
             created.as_mut().unwrap()
         }
     };
