@@ -1497,6 +1497,59 @@ mod tests {
         assert_eq!((p(&r), ev(&r)), (vec![], vec![]));
     }
 
+    /// RESP3 shapes through the handlers (HELLO comes from another family).
+    #[test]
+    fn resp3_shapes() {
+        let mut k = Kit::new();
+        k.client.proto = 3;
+        let r3 =
+            |k: &mut Kit, line: &str| String::from_utf8(k.run(line).reply.to_bytes(3)).unwrap();
+        r3(&mut k, "ZADD z 1 a 2 b 3 c 1.5 d");
+        assert_eq!(
+            r3(&mut k, "ZRANGE z 0 1 WITHSCORES"),
+            "*2\r\n*2\r\n$1\r\na\r\n,1\r\n*2\r\n$1\r\nd\r\n,1.5\r\n"
+        );
+        assert_eq!(r3(&mut k, "ZSCORE z d"), ",1.5\r\n");
+        assert_eq!(r3(&mut k, "ZMSCORE z a nope"), "*2\r\n,1\r\n_\r\n");
+        assert_eq!(r3(&mut k, "ZRANK z d WITHSCORE"), "*2\r\n:1\r\n,1.5\r\n");
+        assert_eq!(r3(&mut k, "ZRANK z nope WITHSCORE"), "_\r\n");
+        assert_eq!(r3(&mut k, "ZADD z XX INCR 1 nope"), "_\r\n");
+        assert_eq!(r3(&mut k, "ZPOPMIN z"), "*2\r\n$1\r\na\r\n,1\r\n");
+        assert_eq!(r3(&mut k, "ZPOPMAX z 1"), "*1\r\n*2\r\n$1\r\nc\r\n,3\r\n");
+        assert_eq!(
+            r3(&mut k, "ZMPOP 1 z MIN"),
+            "*2\r\n$1\r\nz\r\n*1\r\n*2\r\n$1\r\nd\r\n,1.5\r\n"
+        );
+        assert_eq!(r3(&mut k, "ZMPOP 1 nokey MIN"), "_\r\n");
+        assert_eq!(
+            r3(&mut k, "BZPOPMIN z 0"),
+            "*3\r\n$1\r\nz\r\n$1\r\nb\r\n,2\r\n"
+        );
+        r3(&mut k, "ZADD z 3 c");
+        assert_eq!(
+            r3(&mut k, "ZRANDMEMBER z -2 WITHSCORES"),
+            "*2\r\n*2\r\n$1\r\nc\r\n,3\r\n*2\r\n$1\r\nc\r\n,3\r\n"
+        );
+        assert_eq!(
+            r3(&mut k, "ZUNION 1 z WITHSCORES"),
+            "*1\r\n*2\r\n$1\r\nc\r\n,3\r\n"
+        );
+        // ZSCAN scores stay bulk strings.
+        assert_eq!(
+            r3(&mut k, "ZSCAN z 0"),
+            "*2\r\n$1\r\n0\r\n*2\r\n$1\r\nc\r\n$1\r\n3\r\n"
+        );
+        r3(&mut k, "GEOADD g 13.361389 38.115556 Palermo");
+        assert_eq!(
+            r3(&mut k, "GEOPOS g Palermo nope"),
+            "*2\r\n*2\r\n,13.36138933897018433\r\n,38.11555639549629859\r\n_\r\n"
+        );
+        assert_eq!(
+            r3(&mut k, "GEOSEARCH g FROMLONLAT 15 37 BYRADIUS 200 km WITHDIST WITHCOORD"),
+            "*1\r\n*3\r\n$7\r\nPalermo\r\n$8\r\n190.4424\r\n*2\r\n,13.36138933897018433\r\n,38.11555639549629859\r\n"
+        );
+    }
+
     #[test]
     fn geo_events_and_propagation() {
         let mut k = Kit::new();
