@@ -147,8 +147,149 @@ pub struct ZSetValue {
 
 #[derive(Clone, Debug)]
 enum Enc {
-    Small(Vec<(Sds, f64)>),
+    Small(Packed),
     Big(Box<Big>),
+}
+
+/// The listpack encoding: entries `[varint member length][member][f64 score, LE]` back to
+/// back in one buffer, sorted by (score, member); about Redis's listpack size per entry.
+#[derive(Clone, Debug, Default)]
+struct Packed {
+    buf: Vec<u8>,
+    n: usize,
+}
+
+#[inline]
+fn varint_len(mut v: usize) -> usize {
+    let mut n = 1;
+    while v >= 0x80 {
+        v >>= 7;
+        n += 1;
+    }
+    n
+}
+
+impl Packed {
+    /// Decodes the entry at byte offset `off`: (member, score, next offset).
+    #[inline]
+    fn entry(&self, off: usize) -> (&[u8], f64, usize) {
+        let mut len = 0usize;
+        let mut shift = 0;
+        let mut i = off;
+        loop {
+            let b = self.buf[i];
+            i += 1;
+            len |= ((b & 0x7f) as usize) << shift;
+            if b < 0x80 {
+                break;
+            }
+            shift += 7;
+        }
+        let m = &self.buf[i..i + len];
+        let sc = f64::from_le_bytes(self.buf[i + len..i + len + 8].try_into().unwrap());
+        (m, sc, i + len + 8)
+    }
+
+    fn iter(&self) -> PackedIter<'_> {
+        PackedIter { p: self, off: 0 }
+    }
+
+    /// All entries as (member, score) references.
+    fn entries(&self) -> Vec<(&[u8], f64)> {
+        let mut v = Vec::with_capacity(self.n);
+        v.extend(self.iter().map(|(m, s, _)| (m, s)));
+        v
+    }
+
+    /// Byte offset of the entry with rank `r` (the end offset when r == n).
+    fn offset_of(&self, r: usize) -> usize {
+        if r >= self.n {
+            return self.buf.len();
+        }
+        self.iter()
+            .nth(r)
+            .map(|(_, _, off)| off)
+            .unwrap_or(self.buf.len())
+    }
+
+    fn find(&self, member: &[u8]) -> Option<(usize, usize, f64)> {
+        self.iter()
+            .enumerate()
+            .find(|(_, (m, _, _))| *m == member)
+            .map(|(i, (_, s, off))| (i, off, s))
+    }
+
+    fn insert_sorted(&mut self, member: &[u8], score: f64) {
+        let at = self
+            .iter()
+            .find(|(m, s, _)| !key_cmp(*s, m, score, member).is_lt())
+            .map(|(_, _, off)| off)
+            .unwrap_or(self.buf.len());
+        let mut enc = Vec::with_capacity(varint_len(member.len()) + member.len() + 8);
+        let mut v = member.len();
+        while v >= 0x80 {
+            enc.push((v as u8 & 0x7f) | 0x80);
+            v >>= 7;
+        }
+        enc.push(v as u8);
+        enc.extend_from_slice(member);
+        enc.extend_from_slice(&score.to_le_bytes());
+        self.buf.reserve_exact(enc.len());
+        self.buf.splice(at..at, enc);
+        self.n += 1;
+    }
+
+    fn remove_at(&mut self, off: usize) -> (Sds, f64) {
+        let (m, s, next) = self.entry(off);
+        let m = Sds::new(m);
+        self.buf.drain(off..next);
+        self.n -= 1;
+        (m, s)
+    }
+
+    fn from_vec(v: &[(Sds, f64)]) -> Packed {
+        let mut p = Packed::default();
+        let bytes: usize = v
+            .iter()
+            .map(|(m, _)| varint_len(m.len()) + m.len() + 8)
+            .sum();
+        p.buf.reserve_exact(bytes);
+        for (m, s) in v {
+            let mut l = m.len();
+            while l >= 0x80 {
+                p.buf.push((l as u8 & 0x7f) | 0x80);
+                l >>= 7;
+            }
+            p.buf.push(l as u8);
+            p.buf.extend_from_slice(m);
+            p.buf.extend_from_slice(&s.to_le_bytes());
+        }
+        p.n = v.len();
+        p
+    }
+
+    fn to_vec(&self) -> Vec<(Sds, f64)> {
+        self.iter().map(|(m, s, _)| (Sds::new(m), s)).collect()
+    }
+}
+
+/// Iterates (member, score, offset of this entry).
+struct PackedIter<'a> {
+    p: &'a Packed,
+    off: usize,
+}
+
+impl<'a> Iterator for PackedIter<'a> {
+    type Item = (&'a [u8], f64, usize);
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.off >= self.p.buf.len() {
+            return None;
+        }
+        let at = self.off;
+        let (m, s, next) = self.p.entry(at);
+        self.off = next;
+        Some((m, s, at))
+    }
 }
 
 impl Default for ZSetValue {
@@ -161,7 +302,7 @@ impl ZSetValue {
     /// An empty listpack-encoded set.
     pub fn new() -> ZSetValue {
         ZSetValue {
-            enc: Enc::Small(Vec::new()),
+            enc: Enc::Small(Packed::default()),
         }
     }
 
@@ -182,7 +323,9 @@ impl ZSetValue {
     pub fn from_sorted(v: Vec<(Sds, f64)>, lim: &Limits) -> ZSetValue {
         let max_len = v.iter().map(|(m, _)| m.len()).max().unwrap_or(0);
         if v.len() <= lim.max_entries && max_len <= lim.max_value {
-            ZSetValue { enc: Enc::Small(v) }
+            ZSetValue {
+                enc: Enc::Small(Packed::from_vec(&v)),
+            }
         } else {
             ZSetValue {
                 enc: Enc::Big(Box::new(Big::from_sorted(v))),
@@ -199,8 +342,8 @@ impl ZSetValue {
 
     /// Switches a listpack-encoded set to the skiplist encoding (no-op otherwise).
     pub fn convert_to_skiplist(&mut self) {
-        if let Enc::Small(v) = &mut self.enc {
-            let v = std::mem::take(v);
+        if let Enc::Small(p) = &self.enc {
+            let v = p.to_vec();
             self.enc = Enc::Big(Box::new(Big::from_sorted(v)));
         }
     }
@@ -211,7 +354,7 @@ impl ZSetValue {
 
     pub fn len(&self) -> usize {
         match &self.enc {
-            Enc::Small(v) => v.len(),
+            Enc::Small(p) => p.n,
             Enc::Big(b) => b.len,
         }
     }
@@ -222,7 +365,7 @@ impl ZSetValue {
 
     pub fn score(&self, member: &[u8]) -> Option<f64> {
         match &self.enc {
-            Enc::Small(v) => v.iter().find(|(m, _)| &m[..] == member).map(|(_, s)| *s),
+            Enc::Small(p) => p.find(member).map(|(_, _, s)| s),
             Enc::Big(b) => b.find(member).map(|id| b.nodes[id as usize].score),
         }
     }
@@ -230,22 +373,20 @@ impl ZSetValue {
     /// Sets `member`'s score, adding it if absent; returns true if it was added. Converts
     /// to the skiplist encoding when the listpack limits are crossed.
     pub fn insert(&mut self, member: &[u8], score: f64, lim: &Limits) -> bool {
-        if let Enc::Small(v) = &mut self.enc {
-            if let Some(p) = v.iter().position(|(m, _)| &m[..] == member) {
-                if v[p].1 == score {
+        if let Enc::Small(p) = &mut self.enc {
+            if let Some((_, off, old)) = p.find(member) {
+                if old == score {
                     return false;
                 }
-                let (m, _) = v.remove(p);
-                let at = v.partition_point(|(mm, s)| key_cmp(*s, mm, score, member).is_lt());
-                v.insert(at, (m, score));
+                p.remove_at(off);
+                p.insert_sorted(member, score);
                 return false;
             }
-            if v.len() < lim.max_entries && member.len() <= lim.max_value {
-                let at = v.partition_point(|(mm, s)| key_cmp(*s, mm, score, member).is_lt());
-                v.insert(at, (Sds::new(member), score));
+            if p.n < lim.max_entries && member.len() <= lim.max_value {
+                p.insert_sorted(member, score);
                 return true;
             }
-            let v = std::mem::take(v);
+            let v = p.to_vec();
             self.enc = Enc::Big(Box::new(Big::from_sorted(v)));
         }
         match &mut self.enc {
@@ -256,9 +397,9 @@ impl ZSetValue {
 
     pub fn remove(&mut self, member: &[u8]) -> Option<f64> {
         match &mut self.enc {
-            Enc::Small(v) => {
-                let p = v.iter().position(|(m, _)| &m[..] == member)?;
-                Some(v.remove(p).1)
+            Enc::Small(p) => {
+                let (_, off, _) = p.find(member)?;
+                Some(p.remove_at(off).1)
             }
             Enc::Big(b) => b.remove(member),
         }
@@ -267,7 +408,7 @@ impl ZSetValue {
     /// 0-based ascending rank of `member`.
     pub fn rank(&self, member: &[u8]) -> Option<usize> {
         match &self.enc {
-            Enc::Small(v) => v.iter().position(|(m, _)| &m[..] == member),
+            Enc::Small(p) => p.find(member).map(|(i, _, _)| i),
             Enc::Big(b) => {
                 let id = b.find(member)?;
                 let score = b.nodes[id as usize].score;
@@ -279,7 +420,10 @@ impl ZSetValue {
     /// The element at ascending rank `r` (< len).
     pub fn get(&self, r: usize) -> (&[u8], f64) {
         match &self.enc {
-            Enc::Small(v) => (&v[r].0, v[r].1),
+            Enc::Small(p) => {
+                let (m, s, _) = p.entry(p.offset_of(r));
+                (m, s)
+            }
             Enc::Big(b) => {
                 let (bi, i) = b.at(r);
                 let blk = &b.blocks[bi];
@@ -290,7 +434,10 @@ impl ZSetValue {
 
     fn partition(&self, p: Pred) -> usize {
         match &self.enc {
-            Enc::Small(v) => v.partition_point(|(m, s)| p.test(*s, || m)),
+            Enc::Small(v) => v
+                .iter()
+                .position(|(m, s, _)| !p.test(s, || m))
+                .unwrap_or(v.n),
             Enc::Big(b) => b.partition(p),
         }
     }
@@ -332,13 +479,14 @@ impl ZSetValue {
             return (0, 0);
         }
         match &self.enc {
-            Enc::Small(v) => {
+            Enc::Small(p) => {
+                let v = p.entries();
                 if !rev {
                     let Some(lo) = v.iter().position(|(m, _)| lex_gte_min(m, &r.min)) else {
                         return (0, 0);
                     };
                     let mut hi = lo;
-                    while hi < n && lex_lte_max(&v[hi].0, &r.max) {
+                    while hi < n && lex_lte_max(v[hi].0, &r.max) {
                         hi += 1;
                     }
                     (lo, hi)
@@ -347,7 +495,7 @@ impl ZSetValue {
                         return (0, 0);
                     };
                     let mut lo = last + 1;
-                    while lo > 0 && lex_gte_min(&v[lo - 1].0, &r.min) {
+                    while lo > 0 && lex_gte_min(v[lo - 1].0, &r.min) {
                         lo -= 1;
                     }
                     (lo, last + 1)
@@ -378,14 +526,14 @@ impl ZSetValue {
             return;
         }
         match &self.enc {
-            Enc::Small(v) => {
+            Enc::Small(p) => {
                 if rev {
-                    for (m, s) in v[start..end].iter().rev() {
+                    for (m, s) in p.entries()[start..end].iter().rev() {
                         f(m, *s);
                     }
                 } else {
-                    for (m, s) in &v[start..end] {
-                        f(m, *s);
+                    for (m, s, _) in p.iter().skip(start).take(end - start) {
+                        f(m, s);
                     }
                 }
             }
@@ -400,7 +548,17 @@ impl ZSetValue {
             return Vec::new();
         }
         match &mut self.enc {
-            Enc::Small(v) => v.drain(start..end).collect(),
+            Enc::Small(p) => {
+                let a = p.offset_of(start);
+                let b = p.offset_of(end);
+                let out: Vec<(Sds, f64)> = PackedIter { p, off: a }
+                    .take(end - start)
+                    .map(|(m, s, _)| (Sds::new(m), s))
+                    .collect();
+                p.buf.drain(a..b);
+                p.n -= end - start;
+                out
+            }
             Enc::Big(b) => b.remove_range(start, end),
         }
     }
@@ -409,9 +567,9 @@ impl ZSetValue {
     /// the skiplist encoding visits one hash bucket per call of `f`'s batch.
     pub fn scan(&self, cursor: u64, count: usize, mut f: impl FnMut(&[u8], f64)) -> u64 {
         match &self.enc {
-            Enc::Small(v) => {
-                for (m, s) in v {
-                    f(m, *s);
+            Enc::Small(p) => {
+                for (m, s, _) in p.iter() {
+                    f(m, s);
                 }
                 0
             }
@@ -437,9 +595,7 @@ impl ZSetValue {
     /// Approximate heap bytes (for MEMORY USAGE-style estimates).
     pub fn heap_size(&self) -> usize {
         match &self.enc {
-            Enc::Small(v) => {
-                v.capacity() * 32 + v.iter().map(|(m, _)| m.heap_size()).sum::<usize>()
-            }
+            Enc::Small(p) => p.buf.capacity(),
             Enc::Big(b) => {
                 b.nodes.capacity() * std::mem::size_of::<Node>()
                     + b.buckets.capacity() * 4
