@@ -240,7 +240,7 @@ fn random_searches_match_real_redis() {
             _ => 1.0,
         };
         let mut cmd: Vec<String> = vec!["GEOSEARCH".into(), "pts".into()];
-        if rng.next() % 3 == 0 {
+        if rng.next().is_multiple_of(3) {
             cmd.extend(["FROMMEMBER".into(), format!("p{}", rng.next() % 600)]);
         } else {
             cmd.extend([
@@ -249,7 +249,7 @@ fn random_searches_match_real_redis() {
                 format!("{lat:.5}"),
             ]);
         }
-        if rng.next() % 2 == 0 {
+        if rng.next().is_multiple_of(2) {
             cmd.extend([
                 "BYRADIUS".into(),
                 format!("{:.3}", rng.unit() * 300.0 * scale),
