@@ -238,11 +238,21 @@ fn hincrbyfloat() {
         run(&mut c, "HINCRBYFLOAT h f inf"),
         err("ERR value is NaN or Infinity")
     );
+    // Redis computes in long double: 1.7e308 * 2 does not overflow there, 1e4932 * 2 does.
     run(&mut c, "HSET h big 1.7e308");
+    let r = run(&mut c, "HINCRBYFLOAT h big 1.7e308");
+    assert!(
+        r.starts_with("$309\r\n34000000000000000000627355605039519359"),
+        "{r}"
+    );
+    run(&mut c, "HSET h huge 1e4932");
     assert_eq!(
-        run(&mut c, "HINCRBYFLOAT h big 1.7e308"),
+        run(&mut c, "HINCRBYFLOAT h huge 1e4932"),
         err("ERR increment would produce NaN or Infinity")
     );
+    // "%.17Lf" then trimmed: no binary-float noise, as in Redis.
+    run(&mut c, "HSET h tenth 0.1");
+    assert_eq!(run(&mut c, "HINCRBYFLOAT h tenth 0.2"), bulk("0.3"));
 }
 
 #[test]

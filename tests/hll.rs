@@ -268,3 +268,27 @@ fn pfcount_cache_update_is_a_modification() {
     runs(&mut c, "PING");
     assert_eq!(runs(&mut c, "EXEC"), "*1\r\n+PONG\r\n");
 }
+
+/// A string changed by APPEND/SETRANGE keeps a growable buffer inside; it must still be
+/// recognised as a (now corrupt) HLL, as Redis's corruption tests expect.
+#[test]
+fn corrupted_by_setrange_is_invalidobj() {
+    let s = TestServer::start();
+    let mut c = s.conn();
+    assert_eq!(
+        q(&mut c, &["PFADD", "h", "a", "b", "c"]),
+        redis::Value::Int(1)
+    );
+    // Overwrite register bytes of the sparse representation with garbage.
+    q(&mut c, &["SETRANGE", "h", "16", "\u{ff}\u{ff}\u{ff}\u{ff}"]);
+    assert_eq!(
+        err_text(&q(&mut c, &["PFCOUNT", "h"])),
+        "INVALIDOBJ Corrupted HLL object detected"
+    );
+    q(&mut c, &["SET", "n", "HYLLgarbage"]);
+    q(&mut c, &["APPEND", "n", "more"]);
+    assert_eq!(
+        err_text(&q(&mut c, &["PFADD", "n", "x"])),
+        "WRONGTYPE Key is not a valid HyperLogLog string value."
+    );
+}

@@ -295,34 +295,19 @@ fn hincrby(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 /// representation that round-trips. ONE function so it can be switched to the shared
 /// exact long-double helper.
 fn incr_float(cur: &[u8], incr: &[u8]) -> Result<Vec<u8>, Reply> {
-    let c =
-        crate::util::parse_f64(cur).ok_or_else(|| Reply::err("ERR hash value is not a float"))?;
-    let i = crate::util::parse_f64(incr).ok_or_else(err::not_float)?;
-    let v = c + i;
-    if v.is_nan() || v.is_infinite() {
-        return Err(Reply::err("ERR increment would produce NaN or Infinity"));
-    }
-    // Shortest round-trip text, unless it needs more than the 17 decimals "%.17Lf" keeps.
-    let mut s = format!("{v}");
-    if s.split('.').nth(1).is_some_and(|f| f.len() > 17) {
-        s = format!("{v:.17}");
-        while s.ends_with('0') {
-            s.pop();
-        }
-        if s.ends_with('.') {
-            s.pop();
-        }
-    }
-    if s == "-0" {
-        s = "0".to_string();
-    }
-    Ok(s.into_bytes())
+    // Exactly as Redis: long double arithmetic and "%.17Lf" formatting (src/native).
+    use crate::native::{ld_add, LdError};
+    ld_add(cur, incr).map_err(|e| match e {
+        LdError::BadValue => Reply::err("ERR hash value is not a float"),
+        LdError::BadIncr => err::not_float(),
+        LdError::NanOrInf => Reply::err("ERR increment would produce NaN or Infinity"),
+    })
 }
 
 fn hincrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    match crate::util::parse_f64(&args[3]) {
+    match crate::native::ld_valid(&args[3]) {
         None => return err::not_float(),
-        Some(v) if v.is_infinite() => return Reply::err("ERR value is NaN or Infinity"),
+        Some(true) => return Reply::err("ERR value is NaN or Infinity"),
         _ => {}
     }
     let lim = limits(ctx);

@@ -466,13 +466,15 @@ fn hll_merge(max: &mut [u8], v: &[u8]) -> Result<(), ()> {
 }
 
 /// isHLLObjectOrReply: the value's bytes if it is a string holding a valid HLL header.
-fn check_hll(value: &Value) -> Result<&Sds, Reply> {
-    let s = match value {
-        Value::Str(StrValue::Raw(s)) => s,
+fn check_hll(value: &Value) -> Result<&[u8], Reply> {
+    // Any string representation (APPEND/SETRANGE/SETBIT leave a growable buffer).
+    let s: &[u8] = match value {
+        Value::Str(StrValue::Raw(s)) => s.as_bytes(),
+        Value::Str(StrValue::Buf(b)) => b.as_slice(),
         Value::Str(StrValue::Int(_)) => return Err(Reply::err(NOT_HLL)),
         _ => return Err(err::wrong_type()),
     };
-    let b = s.as_bytes();
+    let b = s;
     if b.len() < HDR
         || &b[..4] != b"HYLL"
         || b[4] > SPARSE
@@ -491,7 +493,8 @@ fn sparse_max_bytes(ctx: &Ctx) -> usize {
 fn take_bytes(value: &mut Value) -> Vec<u8> {
     match value {
         Value::Str(StrValue::Raw(s)) => std::mem::replace(s, Sds::empty()).into_vec(),
-        _ => unreachable!(),
+        Value::Str(StrValue::Buf(b)) => std::mem::take(&mut **b),
+        _ => unreachable!("take_bytes on a value check_hll accepted"),
     }
 }
 
@@ -584,7 +587,7 @@ fn pfcount(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         Ok(s) => s,
         Err(r) => return r,
     };
-    let b = s.as_bytes();
+    let b = s;
     if b[15] & 0x80 == 0 {
         let card = u64::from_le_bytes(b[8..16].try_into().unwrap());
         ctx.propagate = Propagate::Nothing;
