@@ -629,6 +629,14 @@ fn geohash(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     )
 }
 
+/// The source set again after `zset_read` found it (no second hit/miss count).
+fn zset_peek<'a>(ctx: &'a mut Ctx, key: &[u8]) -> &'a ZSetValue {
+    match ctx.lookup(key).map(|e| &e.value) {
+        Some(crate::store::Value::ZSet(z)) => z,
+        _ => unreachable!("checked by zset_read"),
+    }
+}
+
 const RADIUS_COORDS: u32 = 1;
 const RADIUS_MEMBER: u32 = 2;
 const RADIUS_NOSTORE: u32 = 4;
@@ -750,7 +758,7 @@ fn georadius_generic(ctx: &mut Ctx, args: &[Bytes], src_idx: usize, flags: u32) 
         base_args = 5;
     } else if flags & RADIUS_MEMBER != 0 {
         base_args = 5;
-        let z = zset_read(ctx, src).ok().flatten().unwrap();
+        let z = zset_peek(ctx, src);
         match z.score(&args[2]).and_then(decode_score) {
             Some(p) => center = Some(p),
             None => return Reply::err("ERR could not decode requested zset member"),
@@ -814,7 +822,7 @@ fn georadius_generic(ctx: &mut Ctx, args: &[Bytes], src_idx: usize, flags: u32) 
             storedist = true;
         } else if eq_ic(a, "frommember") && has(1) && flags & GEOSEARCH != 0 && !fromloc {
             if exists {
-                let z = zset_read(ctx, src).ok().flatten().unwrap();
+                let z = zset_peek(ctx, src);
                 match z.score(&args[base_args + i + 1]).and_then(decode_score) {
                     Some(p) => center = Some(p),
                     None => return Reply::err("ERR could not decode requested zset member"),
@@ -904,7 +912,7 @@ fn georadius_generic(ctx: &mut Ctx, args: &[Bytes], src_idx: usize, flags: u32) 
         kind: kind.unwrap_or(ShapeKind::Circle { radius: 0.0 }),
     };
     let mut pts = {
-        let z = zset_read(ctx, src).ok().flatten().unwrap();
+        let z = zset_peek(ctx, src);
         points_in_shape(z, &shape, if any { count as usize } else { 0 })
     };
     if pts.is_empty() && storekey.is_none() {

@@ -1175,7 +1175,7 @@ fn setop_generic(ctx: &mut Ctx, args: &[Bytes], numkeys_idx: usize, o: SetOpArgs
     let keys = &args[numkeys_idx + 1..numkeys_idx + 1 + setnum];
     // Type checks come before option parsing.
     for k in keys {
-        if let Some(e) = ctx.lookup_read(k) {
+        if let Some(e) = ctx.lookup(k) {
             if !matches!(e.value, Value::ZSet(_) | Value::Set(_)) {
                 return err::wrong_type();
             }
