@@ -1,8 +1,9 @@
 //! Sorted set values.
 //!
 //! Two encodings, as in Redis:
-//! - `listpack` (small sets): one sorted `Vec<(member, score)>`; lookups are linear scans
-//!   (at most `zset-max-listpack-entries` elements).
+//! - `listpack` (small sets): one buffer of `[varint len][member][f64 score]` entries in
+//!   (score, member) order, about Redis's listpack size; lookups are linear scans (at most
+//!   `zset-max-listpack-entries` elements).
 //! - `skiplist` (big sets; the name OBJECT ENCODING reports): an order-statistic structure
 //!   plus a member index, all addressed by stable `u32` node ids:
 //!   * `nodes`: a slab of (member, score, hash chain link, 32-bit hash); freed slots are
