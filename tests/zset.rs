@@ -304,6 +304,50 @@ const EDGES: &[Case] = &[
         (&["GEOSEARCHSTORE", "dst", "nokey", "FROMMEMBER", "a", "BYBOX", "1", "1", "km", "WITHDIST"], b"-ERR GEOSEARCHSTORE is not compatible with WITHDIST, WITHHASH and WITHCOORD options\r\n"),
 ];
 
+/// Number syntax: scores follow C's strtod like Redis (hex floats, `inf`, overflow and
+/// underflow refused for values; ranges accept leading spaces and overflow).
+const NUMBERS: &[Case] = &[
+        (&["ZADD", "z", "1e400", "x"], b"-ERR value is not a valid float\r\n"),
+        (&["ZADD", "z", "-1e400", "x"], b"-ERR value is not a valid float\r\n"),
+        (&["ZADD", "z", "1e-400", "x"], b"-ERR value is not a valid float\r\n"),
+        (&["ZADD", "z", "4e-320", "x"], b":1\r\n"),
+        (&["ZADD", "z", "0x10", "x"], b":0\r\n"),
+        (&["ZADD", "z", "0x1p3", "y"], b":1\r\n"),
+        (&["ZADD", "z", "0x0p0", "y0"], b":1\r\n"),
+        (&["ZADD", "z", "0e0", "y1"], b":1\r\n"),
+        (&["ZADD", "z", "0.000", "y2"], b":1\r\n"),
+        (&["ZADD", "z", "+5", "p"], b":1\r\n"),
+        (&["ZADD", "z", " 1", "x"], b"-ERR value is not a valid float\r\n"),
+        (&["ZADD", "z", "1 ", "x"], b"-ERR value is not a valid float\r\n"),
+        (&["ZADD", "z", "Infinity", "i1"], b":1\r\n"),
+        (&["ZADD", "z", "-INF", "i2"], b":1\r\n"),
+        (&["ZADD", "z", "nan", "x"], b"-ERR value is not a valid float\r\n"),
+        (&["ZADD", "z", "", "x"], b"-ERR value is not a valid float\r\n"),
+        (&["ZADD", "z", "1e", "x"], b"-ERR value is not a valid float\r\n"),
+        (&["ZADD", "z", ".e1", "x"], b"-ERR value is not a valid float\r\n"),
+        (&["ZRANGE", "z", "0", "-1", "WITHSCORES"], b"*16\r\n$2\r\ni2\r\n$4\r\n-inf\r\n$2\r\ny0\r\n$1\r\n0\r\n$2\r\ny1\r\n$1\r\n0\r\n$2\r\ny2\r\n$1\r\n0\r\n$1\r\np\r\n$1\r\n5\r\n$1\r\ny\r\n$1\r\n8\r\n$1\r\nx\r\n$2\r\n16\r\n$2\r\ni1\r\n$3\r\ninf\r\n"),
+        (&["ZRANGEBYSCORE", "z", "  1", "20"], b"*3\r\n$1\r\np\r\n$1\r\ny\r\n$1\r\nx\r\n"),
+        (&["ZRANGEBYSCORE", "z", "\\(  1", "20"], b"-ERR min or max is not a float\r\n"),
+        (&["ZRANGEBYSCORE", "z", "1e400", "+inf"], b"*1\r\n$2\r\ni1\r\n"),
+        (&["ZRANGEBYSCORE", "z", "-1e400", "0x10", "WITHSCORES"], b"*14\r\n$2\r\ni2\r\n$4\r\n-inf\r\n$2\r\ny0\r\n$1\r\n0\r\n$2\r\ny1\r\n$1\r\n0\r\n$2\r\ny2\r\n$1\r\n0\r\n$1\r\np\r\n$1\r\n5\r\n$1\r\ny\r\n$1\r\n8\r\n$1\r\nx\r\n$2\r\n16\r\n"),
+        (&["ZRANGEBYSCORE", "z", "1 ", "2"], b"-ERR min or max is not a float\r\n"),
+        (&["ZRANGEBYSCORE", "z", "", "2"], b"*3\r\n$2\r\ny0\r\n$2\r\ny1\r\n$2\r\ny2\r\n"),
+        (&["ZRANGEBYSCORE", "z", "nan", "2"], b"-ERR min or max is not a float\r\n"),
+        (&["ZUNION", "1", "z", "WEIGHTS", "0x2", "WITHSCORES"], b"*16\r\n$2\r\ni2\r\n$4\r\n-inf\r\n$2\r\ny0\r\n$1\r\n0\r\n$2\r\ny1\r\n$1\r\n0\r\n$2\r\ny2\r\n$1\r\n0\r\n$1\r\np\r\n$2\r\n10\r\n$1\r\ny\r\n$2\r\n16\r\n$1\r\nx\r\n$2\r\n32\r\n$2\r\ni1\r\n$3\r\ninf\r\n"),
+        (&["ZUNION", "1", "z", "WEIGHTS", "1e400"], b"-ERR weight value is not a float\r\n"),
+        (&["GEOADD", "g", "0x1", "1", "a"], b":1\r\n"),
+        (&["GEOADD", "g", " 1", "1", "a"], b"-ERR value is not a valid float\r\n"),
+        (&["GEOSEARCH", "g", "FROMLONLAT", "1", "1", "BYRADIUS", "1e400", "km"], b"-ERR need numeric radius\r\n"),
+        (&["GEOSEARCH", "g", "FROMLONLAT", "1", "1", "BYRADIUS", "0x10", "km"], b"*1\r\n$1\r\na\r\n"),
+];
+
+#[test]
+fn number_syntax() {
+    let s = TestServer::start();
+    let mut c = s.raw();
+    check_table(&mut c, NUMBERS);
+}
+
 #[test]
 fn argument_and_error_edges() {
     let s = TestServer::start();

@@ -431,8 +431,8 @@ fn distance_if_in_rect(w: f64, h: f64, x1: f64, y1: f64, x2: f64, y2: f64) -> Op
 // Argument helpers and reply formatting
 
 fn parse_lonlat(a: &[u8], b: &[u8]) -> Result<(f64, f64), Reply> {
-    let lon = arg::float(a)?;
-    let lat = arg::float(b)?;
+    let lon = super::zset::float_arg(a)?;
+    let lat = super::zset::float_arg(b)?;
     if !(LONG_MIN..=LONG_MAX).contains(&lon) || !(LAT_MIN..=LAT_MAX).contains(&lat) {
         return Err(Reply::Error(
             format!("ERR invalid longitude,latitude pair {lon:.6},{lat:.6}").into(),
@@ -458,7 +458,7 @@ fn parse_unit(u: &[u8]) -> Result<f64, Reply> {
 }
 
 fn float_or(b: &[u8], msg: &'static str) -> Result<f64, Reply> {
-    crate::util::parse_f64(b).ok_or_else(|| Reply::err(msg))
+    super::zset::parse_double(b).ok_or_else(|| Reply::err(msg))
 }
 
 /// `radius unit` -> (radius, conversion).

@@ -91,12 +91,79 @@ macro_rules! tri {
     };
 }
 
+extern "C" {
+    fn strtod(s: *const std::ffi::c_char, endp: *mut *mut std::ffi::c_char) -> f64;
+}
+
+/// C's strtod on `b` (cut at the first NUL, as C sees it): the value and how many bytes
+/// it consumed. Hex floats, `inf`/`infinity`, leading whitespace and `+` are accepted, as
+/// in Redis.
+fn c_strtod(b: &[u8]) -> (f64, usize) {
+    let end = memchr::memchr(0, b).unwrap_or(b.len());
+    let mut buf = Vec::with_capacity(end + 1);
+    buf.extend_from_slice(&b[..end]);
+    buf.push(0);
+    let mut eptr: *mut std::ffi::c_char = std::ptr::null_mut();
+    // SAFETY: `buf` is NUL-terminated and outlives the call; strtod only reads it and
+    // stores a pointer into it in `eptr`.
+    let v = unsafe { strtod(buf.as_ptr() as *const std::ffi::c_char, &mut eptr) };
+    let used = (eptr as usize).saturating_sub(buf.as_ptr() as usize);
+    (v, used)
+}
+
+/// Whether strtod's result is an overflow to ±HUGE_VAL or an underflow to zero (ERANGE
+/// cases Redis rejects), judged from the text.
+fn out_of_range(text: &[u8], v: f64) -> bool {
+    let t: Vec<u8> = text
+        .iter()
+        .skip_while(|c| c.is_ascii_whitespace() || **c == b'+' || **c == b'-')
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    if v.is_infinite() {
+        return !t.starts_with(b"inf");
+    }
+    if v == 0.0 {
+        let hex = t.starts_with(b"0x");
+        let mant = if hex { &t[2..] } else { &t[..] };
+        let stop = if hex { b'p' } else { b'e' };
+        return mant
+            .iter()
+            .take_while(|c| **c != stop)
+            .any(|c| c.is_ascii_hexdigit() && *c != b'0' && (hex || c.is_ascii_digit()));
+    }
+    false
+}
+
+/// Redis's string2d / getDoubleFromObject: the whole argument must be a number (strtod
+/// syntax), no leading space, no NaN, no overflow or underflow to zero.
+pub fn parse_double(b: &[u8]) -> Option<f64> {
+    if b.is_empty() || b[0].is_ascii_whitespace() {
+        return None;
+    }
+    let (v, used) = c_strtod(b);
+    if used != b.len() || v.is_nan() || out_of_range(b, v) {
+        return None;
+    }
+    Some(v)
+}
+
+/// A float argument with Redis's "value is not a valid float" error.
+pub fn float_arg(b: &[u8]) -> Result<f64, Reply> {
+    parse_double(b).ok_or_else(err::not_float)
+}
+
+/// One end of a score range (zslParseRange): strtod must consume up to the end (C's end:
+/// the first NUL), NaN is refused; whitespace and overflow are accepted as Redis does.
 fn parse_score_bound(b: &[u8]) -> Option<ScoreBound> {
     let (s, exclusive) = match b.first() {
         Some(b'(') => (&b[1..], true),
         _ => (b, false),
     };
-    let value = crate::util::parse_f64(s)?;
+    let end = memchr::memchr(0, s).unwrap_or(s.len());
+    let (value, used) = c_strtod(s);
+    if used != end || value.is_nan() {
+        return None;
+    }
     Some(ScoreBound { value, exclusive })
 }
 
@@ -326,7 +393,7 @@ fn zadd_generic(ctx: &mut Ctx, args: &[Bytes], incr_cmd: bool) -> Reply {
     }
     let mut pairs = Vec::with_capacity(rest.len() / 2);
     for p in rest.chunks(2) {
-        let s = tri!(arg::float(&p[0]));
+        let s = tri!(float_arg(&p[0]));
         pairs.push((s, &p[1][..]));
     }
     let res = tri!(zadd_pairs(ctx, key, &f, &pairs));
@@ -1192,7 +1259,7 @@ fn setop_generic(ctx: &mut Ctx, args: &[Bytes], numkeys_idx: usize, o: SetOpArgs
         if o.op != SetOp::Diff && !o.cardinality_only && remaining > setnum && eq_ic(a, "weights") {
             j += 1;
             for w in weights.iter_mut() {
-                *w = match crate::util::parse_f64(&args[j]) {
+                *w = match parse_double(&args[j]) {
                     Some(v) => v,
                     None => return Reply::err("ERR weight value is not a float"),
                 };
