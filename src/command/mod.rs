@@ -267,14 +267,17 @@ impl<'a> Ctx<'a> {
         let pos = self.pos(key);
         let now = self.now;
         let part = self.db_part(db, pos);
-        let old_expire = match part.get(pos.hash, key) {
-            Some(e) if !e.is_expired(now) => e.expire_at,
-            _ => 0,
+        let (is_new, old_expire) = match part.get(pos.hash, key) {
+            Some(e) if !e.is_expired(now) => (false, e.expire_at),
+            _ => (true, 0),
         };
         let mut entry = Entry::new(value);
         entry.expire_at = if keep_ttl { old_expire } else { expire_at };
         part.put(pos.hash, key, entry);
         self.modified_in(db, key);
+        if is_new {
+            self.notify_in(db, crate::config::notify::NEW, "new", key);
+        }
     }
 
     /// Deletes a key (expiry-aware). Returns whether it existed.
@@ -305,8 +308,14 @@ impl<'a> Ctx<'a> {
     /// Puts a whole entry (value + expiry) under a key, e.g. for RENAME/MOVE/COPY.
     pub fn put_entry_in(&mut self, db: usize, key: &[u8], entry: Entry) {
         let pos = self.pos(key);
-        self.db_part(db, pos).put(pos.hash, key, entry);
+        let now = self.now;
+        let part = self.db_part(db, pos);
+        let is_new = !matches!(part.get(pos.hash, key), Some(e) if !e.is_expired(now));
+        part.put(pos.hash, key, entry);
         self.modified_in(db, key);
+        if is_new {
+            self.notify_in(db, crate::config::notify::NEW, "new", key);
+        }
     }
 
     /// Sets the expiry of an existing key (0 removes it).

@@ -35,6 +35,10 @@ pub struct Hot {
     pub latency_threshold: AtomicU64,
     pub zset_max_listpack_entries: AtomicU64,
     pub zset_max_listpack_value: AtomicU64,
+    /// `client-output-buffer-limit`'s pubsub class: hard bytes, soft bytes, soft seconds.
+    pub pubsub_obuf_hard: AtomicU64,
+    pub pubsub_obuf_soft: AtomicU64,
+    pub pubsub_obuf_secs: AtomicU64,
     /// Small-collection encoding thresholds (hashes and sets).
     pub hash_max_listpack_entries: AtomicU64,
     pub hash_max_listpack_value: AtomicU64,
@@ -192,7 +196,7 @@ fn canonical(def: &ParamDef, args: &[String], current: Option<&str>) -> Result<S
             if parts.is_empty() {
                 return Ok(String::new());
             }
-            if parts.len() % 2 != 0 || parts.iter().any(|p| p.parse::<u64>().is_err()) {
+            if !parts.len().is_multiple_of(2) || parts.iter().any(|p| p.parse::<u64>().is_err()) {
                 return Err("Invalid save parameters".into());
             }
             Ok(parts.join(" "))
@@ -202,7 +206,7 @@ fn canonical(def: &ParamDef, args: &[String], current: Option<&str>) -> Result<S
             .ok_or_else(|| "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.".into()),
         Kind::ClientOutputBufferLimit => {
             let parts: Vec<&str> = joined.split_whitespace().collect();
-            if parts.len() % 4 != 0 {
+            if !parts.len().is_multiple_of(4) {
                 return Err("Wrong number of arguments in buffer limit configuration.".into());
             }
             let mut classes: Vec<(String, [i64; 3])> = Vec::new();
@@ -419,6 +423,17 @@ impl Config {
             "zset-max-listpack-value" => h
                 .zset_max_listpack_value
                 .store(num() as u64, Ordering::Relaxed),
+            "client-output-buffer-limit" => {
+                let parts: Vec<&str> = v.split_whitespace().collect();
+                for c in parts.chunks(4) {
+                    if c.len() == 4 && c[0] == "pubsub" {
+                        let n = |s: &str| s.parse::<u64>().unwrap_or(0);
+                        h.pubsub_obuf_hard.store(n(c[1]), Ordering::Relaxed);
+                        h.pubsub_obuf_soft.store(n(c[2]), Ordering::Relaxed);
+                        h.pubsub_obuf_secs.store(n(c[3]), Ordering::Relaxed);
+                    }
+                }
+            }
             "hash-max-listpack-entries" => h
                 .hash_max_listpack_entries
                 .store(num() as u64, Ordering::Relaxed),
