@@ -897,3 +897,117 @@ fn random_ops_match_real_redis() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+// ---------------------------------------------------------------------------------------
+// Keyspace events, compared live with a real redis-server (skipped when not installed).
+
+/// Runs `cmds` with `notify-keyspace-events` = `flags` and returns every keyevent
+/// notification as "event:key", in order.
+fn events_of(port: u16, flags: &str, cmds: &[&str]) -> Vec<String> {
+    let mut c = Raw::connect(port);
+    assert_eq!(
+        run(
+            &mut c,
+            &format!("CONFIG SET notify-keyspace-events {flags}")
+        ),
+        "+OK\r\n"
+    );
+    let mut sub = Raw::connect(port);
+    sub.cmd(&[b"PSUBSCRIBE", b"__keyevent@*__:*"]);
+    sub.read_reply();
+    for cmd in cmds {
+        run(&mut c, cmd);
+    }
+    run(&mut c, "PUBLISH __keyevent@0__:sentinel end");
+    let mut out = Vec::new();
+    loop {
+        let rep = String::from_utf8_lossy(&sub.read_reply()).into_owned();
+        let parts: Vec<&str> = rep.split("\r\n").collect();
+        let (ch, payload) = (parts[6], parts[8]);
+        let ev = ch.rsplit(':').next().unwrap();
+        if ev == "sentinel" {
+            return out;
+        }
+        out.push(format!("{ev}:{payload}"));
+    }
+}
+
+#[test]
+fn keyspace_events_match_real_redis() {
+    let cmds = [
+        "ZADD z 1 a 2 b 3 c",
+        "ZADD z 1 a",
+        "ZADD z XX CH 5 a",
+        "ZINCRBY z 1 a",
+        "ZADD z INCR 1 b",
+        "ZREM z nope",
+        "ZREM z a",
+        "ZREMRANGEBYSCORE z 2 2", // nothing in range: no event
+        "ZREMRANGEBYSCORE z 3 3",
+        "ZADD z 4 d 5 e 6 f",
+        "ZREMRANGEBYRANK z 0 0",
+        "ZPOPMIN z",
+        "ZPOPMAX z 5",
+        "ZADD l 0 a 0 b 0 c",
+        "ZREMRANGEBYLEX l [a [b",
+        "ZREMRANGEBYLEX l - +",
+        "ZADD s1 1 a 2 b",
+        "ZUNIONSTORE d 1 s1",
+        "ZINTERSTORE d 1 s1",
+        "ZDIFFSTORE d 1 s1",
+        "ZRANGESTORE d s1 0 0",
+        "ZDIFFSTORE d 2 s1 s1",
+        "ZMPOP 1 s1 MIN",
+        "BZPOPMAX s1 0",
+        "GEOADD g 13.361389 38.115556 Palermo 15.087269 37.502669 Catania",
+        "GEOSEARCHSTORE gd g FROMLONLAT 15 37 BYRADIUS 200 km",
+        "GEORADIUS g 15 37 200 km STORE gd",
+        "GEORADIUS g 15 37 1 m STOREDIST gd",
+    ];
+    let s = TestServer::start();
+    let mine = events_of(s.port, "KEA", &cmds);
+    let mine_n = events_of(
+        s.port,
+        "KEn",
+        &["FLUSHALL", "ZADD n 1 a", "ZADD n 2 b", "ZUNIONSTORE n2 1 n"],
+    );
+    // Redis 7 (captured): the events each command emits.
+    let want: Vec<&str> = vec![
+        "zadd:z",
+        "zadd:z",
+        "zincr:z",
+        "zincr:z",
+        "zrem:z",
+        "zremrangebyscore:z",
+        "del:z",
+        "zadd:z",
+        "zremrangebyrank:z",
+        "zpopmin:z",
+        "zpopmax:z",
+        "del:z",
+        "zadd:l",
+        "zremrangebylex:l",
+        "zremrangebylex:l",
+        "del:l",
+        "zadd:s1",
+        "zunionstore:d",
+        "zinterstore:d",
+        "zdiffstore:d",
+        "zrangestore:d",
+        "del:d",
+        "zpopmin:s1",
+        "zpopmax:s1",
+        "del:s1",
+        "zadd:g",
+        "geosearchstore:gd",
+        "georadiusstore:gd",
+        "del:gd",
+    ];
+    assert_eq!(mine, want);
+    assert_eq!(mine_n, vec!["new:n", "new:n2"]);
+    if let Some((mut child, port)) = start_redis() {
+        assert_eq!(events_of(port, "KEA", &cmds), mine);
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}

@@ -811,9 +811,9 @@ fn zremrange_generic(ctx: &mut Ctx, args: &[Bytes], rt: RangeType) -> Reply {
     if removed > 0 {
         ctx.modified(key);
         let ev = match rt {
-            RangeType::Score => "zrembyscore",
-            RangeType::Lex => "zrembylex",
-            _ => "zrembyrank",
+            RangeType::Score => "zremrangebyscore",
+            RangeType::Lex => "zremrangebylex",
+            _ => "zremrangebyrank",
         };
         ctx.notify(notify::ZSET, ev, key);
         delete_if_empty(ctx, key);
@@ -1531,12 +1531,12 @@ mod tests {
         let r = k.run("ZREMRANGEBYSCORE z 100 200");
         assert_eq!((p(&r), ev(&r)), (vec![], vec![]));
         let r = k.run("ZREMRANGEBYSCORE z 2 2");
-        assert_eq!(ev(&r), vec!["zrembyscore:z"]);
+        assert_eq!(ev(&r), vec!["zremrangebyscore:z"]);
         let r = k.run("ZREMRANGEBYRANK z 0 0");
-        assert_eq!(ev(&r), vec!["zrembyrank:z", "del:z"]);
+        assert_eq!(ev(&r), vec!["zremrangebyrank:z", "del:z"]);
         k.run("ZADD l 0 a 0 b");
         let r = k.run("ZREMRANGEBYLEX l - +");
-        assert_eq!(ev(&r), vec!["zrembylex:l", "del:l"]);
+        assert_eq!(ev(&r), vec!["zremrangebylex:l", "del:l"]);
         k.run("ZADD z 1 a 2 b 3 c 4 d");
         let r = k.run("ZPOPMIN z");
         assert_eq!((p(&r), ev(&r)), (vec!["ZPOPMIN z"], vec!["zpopmin:z"]));
