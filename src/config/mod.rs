@@ -33,6 +33,8 @@ pub struct Hot {
     pub lfu_log_factor: AtomicU32,
     pub lfu_decay_time: AtomicU32,
     pub latency_threshold: AtomicU64,
+    pub zset_max_listpack_entries: AtomicU64,
+    pub zset_max_listpack_value: AtomicU64,
     /// `client-output-buffer-limit`'s pubsub class: hard bytes, soft bytes, soft seconds.
     pub pubsub_obuf_hard: AtomicU64,
     pub pubsub_obuf_soft: AtomicU64,
@@ -415,6 +417,12 @@ impl Config {
             "latency-monitor-threshold" => {
                 h.latency_threshold.store(num() as u64, Ordering::Relaxed)
             }
+            "zset-max-listpack-entries" => h
+                .zset_max_listpack_entries
+                .store(num() as u64, Ordering::Relaxed),
+            "zset-max-listpack-value" => h
+                .zset_max_listpack_value
+                .store(num() as u64, Ordering::Relaxed),
             "client-output-buffer-limit" => {
                 let parts: Vec<&str> = v.split_whitespace().collect();
                 for c in parts.chunks(4) {
