@@ -33,6 +33,8 @@ pub struct Hot {
     pub lfu_log_factor: AtomicU32,
     pub lfu_decay_time: AtomicU32,
     pub latency_threshold: AtomicU64,
+    pub stream_node_max_bytes: AtomicU64,
+    pub stream_node_max_entries: AtomicU64,
 }
 
 pub struct Config {
@@ -405,6 +407,12 @@ impl Config {
             "latency-monitor-threshold" => {
                 h.latency_threshold.store(num() as u64, Ordering::Relaxed)
             }
+            "stream-node-max-bytes" => h
+                .stream_node_max_bytes
+                .store(num() as u64, Ordering::Relaxed),
+            "stream-node-max-entries" => h
+                .stream_node_max_entries
+                .store(num() as u64, Ordering::Relaxed),
             _ => {}
         }
     }
