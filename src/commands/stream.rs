@@ -638,7 +638,7 @@ fn xread_generic(ctx: &mut Ctx, args: &[Bytes], group_mode: bool) -> Reply {
         } else if eq_ic(o, "streams") && more > 0 {
             streams_arg = i + 1;
             let n = argc - streams_arg;
-            if n % 2 != 0 {
+            if !n.is_multiple_of(2) {
                 let sym = if group_mode { '>' } else { '$' };
                 return Reply::Error(format!(
                     "ERR Unbalanced '{name}' list of streams: for each stream key an ID or '{sym}' must be specified."
@@ -1442,7 +1442,7 @@ fn xgroup(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         None => (false, false, StreamId::MIN),
         Some(s) => (true, s.groups.contains_key(&gname[..]), s.last_id),
     };
-    if !exists && !(sub == "create" && mkstream) {
+    if !(exists || sub == "create" && mkstream) {
         return Reply::err("ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.");
     }
     if !has_group && matches!(sub.as_str(), "setid" | "createconsumer" | "delconsumer") {

@@ -466,9 +466,9 @@ impl StreamValue {
         let mut need_new = true;
         if let Some((_, node)) = self.nodes.iter_mut().next_back() {
             need_new = false;
-            if max_bytes > 0 && (node.buf.len() + entry_bytes + 8) as u64 >= max_bytes {
-                need_new = true;
-            } else if max_entries > 0 && node.added as u64 >= max_entries {
+            if (max_bytes > 0 && (node.buf.len() + entry_bytes + 8) as u64 >= max_bytes)
+                || (max_entries > 0 && node.added as u64 >= max_entries)
+            {
                 need_new = true;
             }
             if need_new {

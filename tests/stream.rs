@@ -1,0 +1,524 @@
+//! Stream commands: every command, option and error against the replies of a real Redis
+//! (the deterministic cases below were recorded from redis-server and are compared
+//! exactly), plus blocking, consumer-group and propagation scenarios.
+
+mod common;
+use common::*;
+use redis::Value;
+use std::time::Duration;
+
+/// A compact rendering of a reply: bulk/status text as is, integers in decimal, nil as
+/// `nil`, arrays and maps as `[a b c]`, errors as `!<text>`.
+fn fmt(v: &Value) -> String {
+    match v {
+        Value::Nil => "nil".into(),
+        Value::Int(i) => i.to_string(),
+        Value::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
+        Value::SimpleString(s) => s.clone(),
+        Value::Okay => "OK".into(),
+        Value::Array(a) | Value::Set(a) => {
+            format!("[{}]", a.iter().map(fmt).collect::<Vec<_>>().join(" "))
+        }
+        Value::Map(m) => format!(
+            "[{}]",
+            m.iter()
+                .map(|(k, v)| format!("{} {}", fmt(k), fmt(v)))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        Value::ServerError(_) => format!("!{}", err_text(v)),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Compares a reply with `want`; a `~` token in `want` matches any one token (times).
+fn check(c: &mut redis::Connection, args: &[&str], want: &str) {
+    let got = fmt(&q(c, args));
+    if want.contains('~') && !want.starts_with('!') {
+        let tok = |s: &str| -> Vec<String> {
+            s.replace('[', " [ ")
+                .replace(']', " ] ")
+                .split_whitespace()
+                .map(String::from)
+                .collect()
+        };
+        let (g, w) = (tok(&got), tok(want));
+        let ok = g.len() == w.len() && g.iter().zip(&w).all(|(a, b)| b == "~" || a == b);
+        assert!(ok, "reply to {args:?}: got {got}, want {want}");
+        return;
+    }
+    assert_eq!(got, want, "reply to {args:?}");
+}
+
+fn cmd(c: &mut redis::Connection, args: &[&str]) -> String {
+    fmt(&q(c, args))
+}
+
+#[test]
+fn xadd_explicit_ids_and_errors() {
+    let s = TestServer::start();
+    let mut c = s.conn();
+    check(&mut c, &["xadd", "s", "1-1", "a", "1", "b", "2"], "1-1");
+    check(&mut c, &["xadd", "s", "1-1", "a", "1"], "!ERR The ID specified in XADD is equal or smaller than the target stream top item");
+    check(&mut c, &["xadd", "s", "1-0", "a", "1"], "!ERR The ID specified in XADD is equal or smaller than the target stream top item");
+    check(&mut c, &["xadd", "s", "0-0", "a", "1"], "!ERR The ID specified in XADD must be greater than 0-0");
+    check(&mut c, &["xadd", "s2", "0", "a", "1"], "!ERR The ID specified in XADD must be greater than 0-0");
+    check(&mut c, &["xadd", "s", "1", "a", "1"], "!ERR The ID specified in XADD is equal or smaller than the target stream top item");
+    check(&mut c, &["xadd", "s", "1-*", "a", "1"], "1-2");
+    check(&mut c, &["xadd", "s", "2-*", "a", "1", "c", "3"], "2-0");
+    check(&mut c, &["xadd", "s", "2-*", "a", "1", "c", "3"], "2-1");
+    check(&mut c, &["xadd", "s", "5-5", "a"], "!ERR wrong number of arguments for 'xadd' command");
+    check(&mut c, &["xadd", "s", "5-5", "a", "1", "b"], "!ERR wrong number of arguments for 'xadd' command");
+    check(&mut c, &["xadd", "s", "abc", "a", "1"], "!ERR Invalid stream ID specified as stream command argument");
+    check(&mut c, &["xadd", "s", "1-abc", "a", "1"], "!ERR Invalid stream ID specified as stream command argument");
+    check(&mut c, &["xadd", "s", "-", "a", "1"], "!ERR Invalid stream ID specified as stream command argument");
+    check(&mut c, &["xadd", "s", "+", "a", "1"], "!ERR Invalid stream ID specified as stream command argument");
+    check(&mut c, &["xadd", "s", "-1", "a", "1"], "!ERR Invalid stream ID specified as stream command argument");
+    check(&mut c, &["xadd", "s", "18446744073709551616-0", "a", "1"], "!ERR Invalid stream ID specified as stream command argument");
+    check(&mut c, &["xadd", "s", "18446744073709551615-18446744073709551615", "a", "1"], "18446744073709551615-18446744073709551615");
+    check(&mut c, &["xadd", "s", "*", "a", "1"], "!ERR The stream has exhausted the last possible ID, unable to add more items");
+    check(&mut c, &["xadd", "s", "18446744073709551615-*", "a", "1"], "!ERR The stream has exhausted the last possible ID, unable to add more items");
+    check(&mut c, &["xrange", "s", "-", "+"], "[[1-1 [a 1 b 2]] [1-2 [a 1]] [2-0 [a 1 c 3]] [2-1 [a 1 c 3]] [18446744073709551615-18446744073709551615 [a 1]]]");
+    check(&mut c, &["xlen", "s"], "5");
+    check(&mut c, &["xlen", "nosuch"], "0");
+    check(&mut c, &["set", "str", "x"], "OK");
+    check(&mut c, &["xadd", "str", "*", "a", "1"], "!WRONGTYPE Operation against a key holding the wrong kind of value");
+    check(&mut c, &["xlen", "str"], "!WRONGTYPE Operation against a key holding the wrong kind of value");
+    check(&mut c, &["xrange", "str", "-", "+"], "!WRONGTYPE Operation against a key holding the wrong kind of value");
+}
+#[test]
+fn xadd_options() {
+    let s = TestServer::start();
+    let mut c = s.conn();
+    check(&mut c, &["xadd", "s", "maxlen", "a", "1"], "!ERR value is not an integer or out of range");
+    check(&mut c, &["xadd", "s", "maxlen", "-1", "*", "a", "1"], "!ERR The MAXLEN argument must be >= 0.");
+    check(&mut c, &["xadd", "s", "maxlen", "abc", "*", "a", "1"], "!ERR value is not an integer or out of range");
+    check(&mut c, &["xadd", "s", "maxlen", "10", "limit", "5", "1-1", "a", "1"], "!ERR syntax error, LIMIT cannot be used without the special ~ option");
+    check(&mut c, &["xadd", "s", "maxlen", "=", "10", "limit", "5", "1-1", "a", "1"], "!ERR syntax error, LIMIT cannot be used without the special ~ option");
+    check(&mut c, &["xadd", "s", "limit", "5", "1-1", "a", "1"], "!ERR syntax error, LIMIT cannot be used without specifying a trimming strategy");
+    check(&mut c, &["xadd", "s", "limit", "0", "1-1", "a", "1"], "!ERR syntax error, LIMIT cannot be used without the special ~ option");
+    check(&mut c, &["xadd", "s", "limit", "-1", "1-1", "a", "1"], "!ERR The LIMIT argument must be >= 0.");
+    check(&mut c, &["xadd", "s", "maxlen", "1", "minid", "5", "1-1", "a", "1"], "!ERR syntax error, MAXLEN and MINID options at the same time are not compatible");
+    check(&mut c, &["xadd", "s", "minid", "5", "maxlen", "1", "1-1", "a", "1"], "!ERR syntax error, MAXLEN and MINID options at the same time are not compatible");
+    check(&mut c, &["xadd", "s", "minid", "bad", "1-1", "a", "1"], "!ERR Invalid stream ID specified as stream command argument");
+    check(&mut c, &["xadd", "s", "minid", "-", "1-1", "a", "1"], "!ERR Invalid stream ID specified as stream command argument");
+    check(&mut c, &["xadd", "s", "nomkstream", "10-1", "x", "y"], "nil");
+    check(&mut c, &["xadd", "s", "nomkstream", "maxlen", "=", "2", "10-1", "x", "y"], "nil");
+    check(&mut c, &["xlen", "s"], "0");
+    check(&mut c, &["xadd", "s", "1-1", "a", "1"], "1-1");
+    check(&mut c, &["xadd", "s", "2-1", "a", "1"], "2-1");
+    check(&mut c, &["xadd", "s", "maxlen", "=", "2", "3-1", "a", "1"], "3-1");
+    check(&mut c, &["xrange", "s", "-", "+"], "[[2-1 [a 1]] [3-1 [a 1]]]");
+    check(&mut c, &["xadd", "s", "minid", "=", "3-1", "4-1", "a", "1"], "4-1");
+    check(&mut c, &["xrange", "s", "-", "+"], "[[3-1 [a 1]] [4-1 [a 1]]]");
+    check(&mut c, &["xadd", "s", "maxlen", "~", "0", "5-1", "a", "1"], "5-1");
+    check(&mut c, &["xlen", "s"], "0");
+    check(&mut c, &["xadd", "s", "maxlen", "~", "0", "limit", "10", "6-1", "a", "1"], "6-1");
+    check(&mut c, &["xlen", "s"], "0");
+    check(&mut c, &["xadd", "s", "MAXLEN", "1", "7-1", "a", "1"], "7-1");
+    check(&mut c, &["xrange", "s", "-", "+"], "[[7-1 [a 1]]]");
+}
+#[test]
+fn xrange_and_xrevrange() {
+    let s = TestServer::start();
+    let mut c = s.conn();
+    check(&mut c, &["xadd", "s", "1-1", "a", "1"], "1-1");
+    check(&mut c, &["xadd", "s", "1-2", "b", "2"], "1-2");
+    check(&mut c, &["xadd", "s", "2-0", "c", "3"], "2-0");
+    check(&mut c, &["xadd", "s", "3-5", "d", "4", "e", "5"], "3-5");
+    check(&mut c, &["xadd", "s", "10-0", "f", "6"], "10-0");
+    check(&mut c, &["xrange", "s", "-", "+"], "[[1-1 [a 1]] [1-2 [b 2]] [2-0 [c 3]] [3-5 [d 4 e 5]] [10-0 [f 6]]]");
+    check(&mut c, &["xrange", "s", "-", "+", "count", "2"], "[[1-1 [a 1]] [1-2 [b 2]]]");
+    check(&mut c, &["xrange", "s", "-", "+", "COUNT", "0"], "nil");
+    check(&mut c, &["xrange", "s", "-", "+", "count", "-1"], "nil");
+    check(&mut c, &["xrange", "s", "-", "+", "count", "abc"], "!ERR value is not an integer or out of range");
+    check(&mut c, &["xrange", "s", "-", "+", "count"], "!ERR syntax error");
+    check(&mut c, &["xrange", "s", "-", "+", "foo", "1"], "!ERR syntax error");
+    check(&mut c, &["xrange", "s", "(1-1", "+"], "[[1-2 [b 2]] [2-0 [c 3]] [3-5 [d 4 e 5]] [10-0 [f 6]]]");
+    check(&mut c, &["xrange", "s", "1", "1"], "[[1-1 [a 1]] [1-2 [b 2]]]");
+    check(&mut c, &["xrange", "s", "1", "2"], "[[1-1 [a 1]] [1-2 [b 2]] [2-0 [c 3]]]");
+    check(&mut c, &["xrange", "s", "2", "(10"], "[[2-0 [c 3]] [3-5 [d 4 e 5]] [10-0 [f 6]]]");
+    check(&mut c, &["xrange", "s", "(2-0", "(10-0"], "[[3-5 [d 4 e 5]]]");
+    check(&mut c, &["xrange", "s", "3", "3-5"], "[[3-5 [d 4 e 5]]]");
+    check(&mut c, &["xrange", "s", "(-", "+"], "!ERR Invalid stream ID specified as stream command argument");
+    check(&mut c, &["xrange", "s", "-", "(+"], "!ERR Invalid stream ID specified as stream command argument");
+    check(&mut c, &["xrange", "s", "((1", "+"], "!ERR Invalid stream ID specified as stream command argument");
+    check(&mut c, &["xrange", "s", "(", "+"], "!ERR Invalid stream ID specified as stream command argument");
+    check(&mut c, &["xrange", "s", "5", "2"], "[]");
+    check(&mut c, &["xrange", "s", "18446744073709551615", "+"], "[]");
+    check(&mut c, &["xrange", "s", "(18446744073709551615-18446744073709551615", "+"], "!ERR invalid start ID for the interval");
+    check(&mut c, &["xrange", "s", "-", "(0-0"], "!ERR invalid end ID for the interval");
+    check(&mut c, &["xrange", "s", "01-1", "+"], "[[1-1 [a 1]] [1-2 [b 2]] [2-0 [c 3]] [3-5 [d 4 e 5]] [10-0 [f 6]]]");
+    check(&mut c, &["xrange", "s", "1-1-1", "+"], "!ERR Invalid stream ID specified as stream command argument");
+    check(&mut c, &["xrevrange", "s", "+", "-"], "[[10-0 [f 6]] [3-5 [d 4 e 5]] [2-0 [c 3]] [1-2 [b 2]] [1-1 [a 1]]]");
+    check(&mut c, &["xrevrange", "s", "+", "-", "count", "2"], "[[10-0 [f 6]] [3-5 [d 4 e 5]]]");
+    check(&mut c, &["xrevrange", "s", "(10-0", "-"], "[[3-5 [d 4 e 5]] [2-0 [c 3]] [1-2 [b 2]] [1-1 [a 1]]]");
+    check(&mut c, &["xrevrange", "s", "3", "2"], "[[3-5 [d 4 e 5]] [2-0 [c 3]]]");
+    check(&mut c, &["xrevrange", "s", "2", "3"], "[]");
+    check(&mut c, &["xrevrange", "s", "+", "-", "count", "0"], "nil");
+    check(&mut c, &["xrange", "nosuch", "-", "+"], "[]");
+    check(&mut c, &["xrevrange", "nosuch", "+", "-"], "[]");
+}
+#[test]
+fn xdel_and_first_id() {
+    let s = TestServer::start();
+    let mut c = s.conn();
+    check(&mut c, &["xadd", "s", "1-1", "a", "1"], "1-1");
+    check(&mut c, &["xadd", "s", "2-1", "b", "2"], "2-1");
+    check(&mut c, &["xadd", "s", "3-1", "c", "3"], "3-1");
+    check(&mut c, &["xdel", "s", "1-1", "2-1", "99-0"], "2");
+    check(&mut c, &["xdel", "s", "1-1"], "0");
+    check(&mut c, &["xdel", "s", "bad"], "!ERR Invalid stream ID specified as stream command argument");
+    check(&mut c, &["xdel", "s", "3-1", "bad"], "!ERR Invalid stream ID specified as stream command argument");
+    check(&mut c, &["xdel", "nosuch", "bad"], "0");
+    check(&mut c, &["xdel", "nosuch", "1-1"], "0");
+    check(&mut c, &["xlen", "s"], "1");
+    check(&mut c, &["xinfo", "stream", "s"], "[length 1 radix-tree-keys 1 radix-tree-nodes 2 last-generated-id 3-1 max-deleted-entry-id 2-1 entries-added 3 recorded-first-entry-id 3-1 groups 0 first-entry [3-1 [c 3]] last-entry [3-1 [c 3]]]");
+    check(&mut c, &["xdel", "s", "3-1"], "1");
+    check(&mut c, &["xinfo", "stream", "s"], "[length 0 radix-tree-keys 0 radix-tree-nodes 1 last-generated-id 3-1 max-deleted-entry-id 3-1 entries-added 3 recorded-first-entry-id 0-0 groups 0 first-entry nil last-entry nil]");
+    check(&mut c, &["xadd", "s", "3-1", "a", "1"], "!ERR The ID specified in XADD is equal or smaller than the target stream top item");
+    check(&mut c, &["xadd", "s", "4-1", "a", "1"], "4-1");
+    check(&mut c, &["xrange", "s", "-", "+"], "[[4-1 [a 1]]]");
+    check(&mut c, &["set", "str", "x"], "OK");
+    check(&mut c, &["xdel", "str", "1-1"], "!WRONGTYPE Operation against a key holding the wrong kind of value");
+}
+#[test]
+fn xtrim_cases() {
+    let s = TestServer::start();
+    let mut c = s.conn();
+    check(&mut c, &["xtrim", "s", "maxlen", "0"], "0");
+    check(&mut c, &["xadd", "s", "1-1", "a", "1"], "1-1");
+    check(&mut c, &["xadd", "s", "2-1", "b", "2"], "2-1");
+    check(&mut c, &["xadd", "s", "3-1", "c", "3"], "3-1");
+    check(&mut c, &["xadd", "s", "4-1", "d", "4"], "4-1");
+    check(&mut c, &["xtrim", "s"], "!ERR wrong number of arguments for 'xtrim' command");
+    check(&mut c, &["xtrim", "s", "foo", "1"], "!ERR syntax error");
+    check(&mut c, &["xtrim", "s", "maxlen"], "!ERR wrong number of arguments for 'xtrim' command");
+    check(&mut c, &["xtrim", "s", "maxlen", "~", "0", "limit", "5"], "4");
+    check(&mut c, &["xtrim", "s", "maxlen", "2", "limit", "5"], "!ERR syntax error, LIMIT cannot be used without the special ~ option");
+    check(&mut c, &["xtrim", "s", "limit", "5"], "!ERR syntax error, LIMIT cannot be used without specifying a trimming strategy");
+    check(&mut c, &["xtrim", "s", "nomkstream", "maxlen", "1"], "!ERR syntax error");
+    check(&mut c, &["xtrim", "s", "maxlen", "-1"], "!ERR The MAXLEN argument must be >= 0.");
+    check(&mut c, &["xtrim", "s", "maxlen", "2", "minid", "0"], "!ERR syntax error, MAXLEN and MINID options at the same time are not compatible");
+    check(&mut c, &["xtrim", "s", "maxlen", "~", "2"], "0");
+    check(&mut c, &["xlen", "s"], "0");
+    check(&mut c, &["xtrim", "s", "maxlen", "=", "3"], "0");
+    check(&mut c, &["xrange", "s", "-", "+"], "[]");
+    check(&mut c, &["xtrim", "s", "minid", "3"], "0");
+    check(&mut c, &["xrange", "s", "-", "+"], "[]");
+    check(&mut c, &["xtrim", "s", "minid", "~", "10"], "0");
+    check(&mut c, &["xtrim", "s", "minid", "=", "10"], "0");
+    check(&mut c, &["xlen", "s"], "0");
+    check(&mut c, &["xinfo", "stream", "s"], "[length 0 radix-tree-keys 0 radix-tree-nodes 1 last-generated-id 4-1 max-deleted-entry-id 0-0 entries-added 4 recorded-first-entry-id 0-0 groups 0 first-entry nil last-entry nil]");
+    check(&mut c, &["xtrim", "nosuch", "maxlen", "0"], "0");
+    check(&mut c, &["set", "str", "x"], "OK");
+    check(&mut c, &["xtrim", "str", "maxlen", "0"], "!WRONGTYPE Operation against a key holding the wrong kind of value");
+}
+#[test]
+fn xtrim_approx_whole_nodes() {
+    let s = TestServer::start_with(&["--stream-node-max-entries", "3"]);
+    let mut c = s.conn();
+    check(&mut c, &["xadd", "s", "1-1", "a", "1"], "1-1");
+    check(&mut c, &["xadd", "s", "2-1", "a", "1"], "2-1");
+    check(&mut c, &["xadd", "s", "3-1", "a", "1"], "3-1");
+    check(&mut c, &["xadd", "s", "4-1", "a", "1"], "4-1");
+    check(&mut c, &["xadd", "s", "5-1", "a", "1"], "5-1");
+    check(&mut c, &["xadd", "s", "6-1", "a", "1"], "6-1");
+    check(&mut c, &["xadd", "s", "7-1", "a", "1"], "7-1");
+    check(&mut c, &["xtrim", "s", "maxlen", "~", "5"], "0");
+    check(&mut c, &["xlen", "s"], "7");
+    check(&mut c, &["xtrim", "s", "maxlen", "~", "4"], "3");
+    check(&mut c, &["xlen", "s"], "4");
+    check(&mut c, &["xtrim", "s", "maxlen", "~", "0", "limit", "2"], "0");
+    check(&mut c, &["xlen", "s"], "4");
+    check(&mut c, &["xtrim", "s", "maxlen", "~", "0", "limit", "3"], "3");
+    check(&mut c, &["xrange", "s", "-", "+"], "[[7-1 [a 1]]]");
+    check(&mut c, &["xinfo", "stream", "s"], "[length 1 radix-tree-keys 1 radix-tree-nodes 2 last-generated-id 7-1 max-deleted-entry-id 0-0 entries-added 7 recorded-first-entry-id 7-1 groups 0 first-entry [7-1 [a 1]] last-entry [7-1 [a 1]]]");
+    check(&mut c, &["xtrim", "s", "minid", "~", "7"], "0");
+    check(&mut c, &["xrange", "s", "-", "+"], "[[7-1 [a 1]]]");
+    check(&mut c, &["xtrim", "s", "minid", "~", "8"], "1");
+    check(&mut c, &["xrange", "s", "-", "+"], "[]");
+}
+#[test]
+fn xsetid_cases() {
+    let s = TestServer::start();
+    let mut c = s.conn();
+    check(&mut c, &["xsetid", "nosuch", "1-1"], "!ERR no such key");
+    check(&mut c, &["xadd", "s", "20-1", "a", "1"], "20-1");
+    check(&mut c, &["xsetid", "s", "5"], "!ERR The ID specified in XSETID is smaller than the target stream top item");
+    check(&mut c, &["xsetid", "s", "20-0"], "!ERR The ID specified in XSETID is smaller than the target stream top item");
+    check(&mut c, &["xsetid", "s", "30-0"], "OK");
+    check(&mut c, &["xsetid", "s", "30-0", "entriesadded", "0"], "!ERR The entries_added specified in XSETID is smaller than the target stream length");
+    check(&mut c, &["xsetid", "s", "30-0", "entriesadded", "1"], "OK");
+    check(&mut c, &["xsetid", "s", "40-0", "entriesadded", "100", "maxdeletedid", "50-0"], "!ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id");
+    check(&mut c, &["xsetid", "s", "40-0", "entriesadded", "100", "maxdeletedid", "30-0"], "OK");
+    check(&mut c, &["xsetid", "s", "40-0", "entriesadded", "-1"], "!ERR entries_added must be positive");
+    check(&mut c, &["xsetid", "s", "40-0", "entriesadded", "abc"], "!ERR value is not an integer or out of range");
+    check(&mut c, &["xsetid", "s", "40-0", "maxdeletedid", "bad"], "!ERR Invalid stream ID specified as stream command argument");
+    check(&mut c, &["xsetid", "s", "40-0", "foo"], "!ERR syntax error");
+    check(&mut c, &["xsetid", "s", "40-0", "entriesadded"], "!ERR syntax error");
+    check(&mut c, &["xsetid", "s", "bad"], "!ERR Invalid stream ID specified as stream command argument");
+    check(&mut c, &["xsetid", "s", "-"], "!ERR Invalid stream ID specified as stream command argument");
+    check(&mut c, &["xinfo", "stream", "s"], "[length 1 radix-tree-keys 1 radix-tree-nodes 2 last-generated-id 40-0 max-deleted-entry-id 30-0 entries-added 100 recorded-first-entry-id 20-1 groups 0 first-entry [20-1 [a 1]] last-entry [20-1 [a 1]]]");
+    check(&mut c, &["xsetid", "s", "39-0"], "OK");
+    check(&mut c, &["xadd", "s", "40-0", "a", "1"], "40-0");
+    check(&mut c, &["xadd", "s", "40-*", "a", "1"], "40-1");
+    check(&mut c, &["xdel", "s", "20-1", "40-1"], "2");
+    check(&mut c, &["xsetid", "s", "40-0"], "!ERR The ID specified in XSETID is smaller than current max_deleted_entry_id");
+    check(&mut c, &["xsetid", "s", "40-1"], "OK");
+    check(&mut c, &["xinfo", "stream", "s"], "[length 1 radix-tree-keys 1 radix-tree-nodes 2 last-generated-id 40-1 max-deleted-entry-id 40-1 entries-added 102 recorded-first-entry-id 40-0 groups 0 first-entry [40-0 [a 1]] last-entry [40-0 [a 1]]]");
+    check(&mut c, &["set", "str", "x"], "OK");
+    check(&mut c, &["xsetid", "str", "1-1"], "!WRONGTYPE Operation against a key holding the wrong kind of value");
+}
+#[test]
+fn xread_sync() {
+    let s = TestServer::start();
+    let mut c = s.conn();
+    check(&mut c, &["xadd", "s", "1-1", "a", "1"], "1-1");
+    check(&mut c, &["xadd", "s", "2-1", "b", "2"], "2-1");
+    check(&mut c, &["xadd", "t", "1-1", "c", "3"], "1-1");
+    check(&mut c, &["xread", "streams", "s", "0"], "[[s [[1-1 [a 1]] [2-1 [b 2]]]]]");
+    check(&mut c, &["xread", "count", "1", "streams", "s", "0"], "[[s [[1-1 [a 1]]]]]");
+    check(&mut c, &["xread", "count", "1", "streams", "s", "t", "0", "0"], "[[s [[1-1 [a 1]]]] [t [[1-1 [c 3]]]]]");
+    check(&mut c, &["xread", "streams", "s", "t", "1-1", "1-1"], "[[s [[2-1 [b 2]]]]]");
+    check(&mut c, &["xread", "streams", "s", "t", "2-1", "0"], "[[t [[1-1 [c 3]]]]]");
+    check(&mut c, &["xread", "streams", "s", "$"], "nil");
+    check(&mut c, &["xread", "streams", "nosuch", "0"], "nil");
+    check(&mut c, &["xread", "streams", "s"], "!ERR wrong number of arguments for 'xread' command");
+    check(&mut c, &["xread", "streams", "s", "t", "0"], "!ERR Unbalanced 'xread' list of streams: for each stream key an ID or '$' must be specified.");
+    check(&mut c, &["xread", "streams"], "!ERR wrong number of arguments for 'xread' command");
+    check(&mut c, &["xread", "count", "1"], "!ERR wrong number of arguments for 'xread' command");
+    check(&mut c, &["xread", "count", "abc", "streams", "s", "0"], "!ERR value is not an integer or out of range");
+    check(&mut c, &["xread", "count", "-1", "streams", "s", "0"], "[[s [[1-1 [a 1]] [2-1 [b 2]]]]]");
+    check(&mut c, &["xread", "foo", "streams", "s", "0"], "!ERR syntax error");
+    check(&mut c, &["xread", "block", "-1", "streams", "s", "$"], "!ERR timeout is negative");
+    check(&mut c, &["xread", "block", "abc", "streams", "s", "$"], "!ERR timeout is not an integer or out of range");
+    check(&mut c, &["xread", "block", "1.5", "streams", "s", "$"], "!ERR timeout is not an integer or out of range");
+    check(&mut c, &["xread", "group", "g", "c", "streams", "s", "0"], "!ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.");
+    check(&mut c, &["xread", "noack", "streams", "s", "0"], "!ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.");
+    check(&mut c, &["xread", "streams", "s", ">"], "!ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.");
+    check(&mut c, &["xread", "streams", "s", "bad"], "!ERR Invalid stream ID specified as stream command argument");
+    check(&mut c, &["xread", "streams", "s", "-"], "!ERR Invalid stream ID specified as stream command argument");
+    check(&mut c, &["set", "str", "x"], "OK");
+    check(&mut c, &["xread", "streams", "str", "0"], "!WRONGTYPE Operation against a key holding the wrong kind of value");
+    check(&mut c, &["xread", "streams", "s", "str", "0", "0"], "!WRONGTYPE Operation against a key holding the wrong kind of value");
+}
+#[test]
+fn xgroup_create_and_errors() {
+    let s = TestServer::start();
+    let mut c = s.conn();
+    check(&mut c, &["xgroup", "create", "s", "g", "$"], "!ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.");
+    check(&mut c, &["xgroup", "create", "s", "g", "$", "mkstream"], "OK");
+    check(&mut c, &["xgroup", "create", "s", "g", "$", "mkstream"], "!BUSYGROUP Consumer Group name already exists");
+    check(&mut c, &["xgroup", "create", "s", "g2", "0", "entriesread", "5"], "OK");
+    check(&mut c, &["xgroup", "create", "s", "g3", "0", "entriesread", "-2"], "!ERR value for ENTRIESREAD must be positive or -1");
+    check(&mut c, &["xgroup", "create", "s", "g3", "0", "entriesread", "-1"], "OK");
+    check(&mut c, &["xgroup", "create", "s", "g3", "0", "entriesread", "abc"], "!ERR value is not an integer or out of range");
+    check(&mut c, &["xgroup", "create", "s", "g4", "0", "foo"], "!ERR unknown subcommand or wrong number of arguments for 'create'. Try XGROUP HELP.");
+    check(&mut c, &["xgroup", "create", "s", "g4", "0", "entriesread"], "!ERR unknown subcommand or wrong number of arguments for 'create'. Try XGROUP HELP.");
+    check(&mut c, &["xgroup", "create", "s", "g5", "bad"], "!ERR Invalid stream ID specified as stream command argument");
+    check(&mut c, &["xgroup", "create", "s", "g5", "-"], "!ERR Invalid stream ID specified as stream command argument");
+    check(&mut c, &["xgroup", "create", "s", "g5", "0", "a", "b", "c", "d", "e"], "!ERR unknown subcommand or wrong number of arguments for 'create'. Try XGROUP HELP.");
+    check(&mut c, &["xgroup", "setid", "s", "g", "0", "mkstream"], "!ERR unknown subcommand or wrong number of arguments for 'setid'. Try XGROUP HELP.");
+    check(&mut c, &["set", "str", "x"], "OK");
+    check(&mut c, &["xgroup", "create", "str", "g", "0"], "!WRONGTYPE Operation against a key holding the wrong kind of value");
+    check(&mut c, &["xgroup", "create", "str", "g", "0", "mkstream"], "!WRONGTYPE Operation against a key holding the wrong kind of value");
+    check(&mut c, &["xgroup", "foo", "s", "g"], "!ERR unknown subcommand 'foo'. Try XGROUP HELP.");
+    check(&mut c, &["xgroup"], "!ERR wrong number of arguments for 'xgroup' command");
+    check(&mut c, &["xgroup", "create", "s"], "!ERR wrong number of arguments for 'xgroup|create' command");
+    check(&mut c, &["xinfo", "groups", "s"], "[[name g consumers 0 pending 0 last-delivered-id 0-0 entries-read nil lag 0] [name g2 consumers 0 pending 0 last-delivered-id 0-0 entries-read 5 lag 0] [name g3 consumers 0 pending 0 last-delivered-id 0-0 entries-read nil lag 0]]");
+    check(&mut c, &["xgroup", "setid", "s", "g", "5-5"], "OK");
+    check(&mut c, &["xgroup", "setid", "s", "g", "$", "entriesread", "3"], "OK");
+    check(&mut c, &["xgroup", "setid", "s", "g", "-", "entriesread", "3"], "OK");
+    check(&mut c, &["xgroup", "setid", "s", "nog", "0"], "!NOGROUP No such consumer group 'nog' for key name 's'");
+    check(&mut c, &["xgroup", "setid", "nosuch", "g", "0"], "!ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.");
+    check(&mut c, &["xgroup", "setid", "s", "g", "bad"], "!ERR Invalid stream ID specified as stream command argument");
+    check(&mut c, &["xgroup", "setid", "s", "g", "0", "foo"], "!ERR unknown subcommand or wrong number of arguments for 'setid'. Try XGROUP HELP.");
+    check(&mut c, &["xgroup", "setid", "s", "g", "0", "entriesread", "-5"], "!ERR value for ENTRIESREAD must be positive or -1");
+    check(&mut c, &["xgroup", "setid", "s", "g", "0", "entriesread", "1", "2"], "!ERR unknown subcommand or wrong number of arguments for 'setid'. Try XGROUP HELP.");
+    check(&mut c, &["xinfo", "groups", "s"], "[[name g consumers 0 pending 0 last-delivered-id 0-0 entries-read 3 lag 0] [name g2 consumers 0 pending 0 last-delivered-id 0-0 entries-read 5 lag 0] [name g3 consumers 0 pending 0 last-delivered-id 0-0 entries-read nil lag 0]]");
+    check(&mut c, &["xgroup", "createconsumer", "s", "g", "alice"], "1");
+    check(&mut c, &["xgroup", "createconsumer", "s", "g", "alice"], "0");
+    check(&mut c, &["xgroup", "createconsumer", "s", "nog", "alice"], "!NOGROUP No such consumer group 'nog' for key name 's'");
+    check(&mut c, &["xgroup", "createconsumer", "nosuch", "g", "alice"], "!ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.");
+    check(&mut c, &["xgroup", "delconsumer", "s", "g", "alice"], "0");
+    check(&mut c, &["xgroup", "delconsumer", "s", "g", "alice"], "0");
+    check(&mut c, &["xgroup", "delconsumer", "s", "nog", "alice"], "!NOGROUP No such consumer group 'nog' for key name 's'");
+    check(&mut c, &["xgroup", "destroy", "s", "g2"], "1");
+    check(&mut c, &["xgroup", "destroy", "s", "g2"], "0");
+    check(&mut c, &["xgroup", "destroy", "nosuch", "g2"], "!ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.");
+    check(&mut c, &["xgroup", "destroy", "str", "g"], "!WRONGTYPE Operation against a key holding the wrong kind of value");
+    check(&mut c, &["xinfo", "groups", "s"], "[[name g consumers 0 pending 0 last-delivered-id 0-0 entries-read 3 lag 0] [name g3 consumers 0 pending 0 last-delivered-id 0-0 entries-read nil lag 0]]");
+    check(&mut c, &["xgroup", "help"], "[XGROUP <subcommand> [<arg> [value] [opt] ...]. Subcommands are: CREATE <key> <groupname> <id|$> [option]     Create a new consumer group. Options are:     * MKSTREAM       Create the empty stream if it does not exist.     * ENTRIESREAD entries_read       Set the group's entries_read counter (internal use). CREATECONSUMER <key> <groupname> <consumer>     Create a new consumer in the specified group. DELCONSUMER <key> <groupname> <consumer>     Remove the specified consumer. DESTROY <key> <groupname>     Remove the specified group. SETID <key> <groupname> <id|$> [ENTRIESREAD entries_read]     Set the current group ID and entries_read counter. HELP     Prints this help.]");
+    check(&mut c, &["xgroup", "help", "foo"], "!ERR wrong number of arguments for 'xgroup|help' command");
+    check(&mut c, &["xinfo", "help"], "[XINFO <subcommand> [<arg> [value] [opt] ...]. Subcommands are: CONSUMERS <key> <groupname>     Show consumers of <groupname>. GROUPS <key>     Show the stream consumer groups. STREAM <key> [FULL [COUNT <count>]     Show information about the stream. HELP     Prints this help.]");
+    check(&mut c, &["xinfo", "help", "foo"], "!ERR wrong number of arguments for 'xinfo|help' command");
+}
+#[test]
+fn xreadgroup_history_and_acks() {
+    let s = TestServer::start();
+    let mut c = s.conn();
+    check(&mut c, &["xadd", "s", "1-1", "a", "1"], "1-1");
+    check(&mut c, &["xadd", "s", "2-1", "b", "2"], "2-1");
+    check(&mut c, &["xadd", "s", "3-1", "c", "3"], "3-1");
+    check(&mut c, &["xadd", "s", "4-1", "d", "4"], "4-1");
+    check(&mut c, &["xgroup", "create", "s", "g", "0"], "OK");
+    check(&mut c, &["xreadgroup", "group", "g", "alice", "count", "2", "streams", "s", ">"], "[[s [[1-1 [a 1]] [2-1 [b 2]]]]]");
+    check(&mut c, &["xreadgroup", "group", "g", "bob", "count", "1", "streams", "s", ">"], "[[s [[3-1 [c 3]]]]]");
+    check(&mut c, &["xreadgroup", "group", "g", "alice", "streams", "s", "0"], "[[s [[1-1 [a 1]] [2-1 [b 2]]]]]");
+    check(&mut c, &["xreadgroup", "group", "g", "alice", "count", "1", "streams", "s", "0"], "[[s [[1-1 [a 1]]]]]");
+    check(&mut c, &["xreadgroup", "group", "g", "alice", "streams", "s", "1-1"], "[[s [[2-1 [b 2]]]]]");
+    check(&mut c, &["xreadgroup", "group", "g", "bob", "streams", "s", "0"], "[[s [[3-1 [c 3]]]]]");
+    check(&mut c, &["xreadgroup", "group", "g", "carol", "streams", "s", "0"], "[[s []]]");
+    check(&mut c, &["xreadgroup", "group", "g", "alice", "noack", "streams", "s", ">"], "[[s [[4-1 [d 4]]]]]");
+    check(&mut c, &["xreadgroup", "group", "g", "alice", "streams", "s", ">"], "nil");
+    check(&mut c, &["xpending", "s", "g"], "[3 1-1 3-1 [[alice 2] [bob 1]]]");
+    check(&mut c, &["xpending", "s", "g", "-", "+", "10", "alice"], "[[1-1 alice ~ 3] [2-1 alice ~ 3]]");
+    check(&mut c, &["xinfo", "groups", "s"], "[[name g consumers 3 pending 3 last-delivered-id 4-1 entries-read 4 lag 0]]");
+    check(&mut c, &["xreadgroup", "group", "nog", "alice", "streams", "s", ">"], "!NOGROUP No such key 's' or consumer group 'nog' in XREADGROUP with GROUP option");
+    check(&mut c, &["xreadgroup", "group", "g", "alice", "streams", "nosuch", ">"], "!NOGROUP No such key 'nosuch' or consumer group 'g' in XREADGROUP with GROUP option");
+    check(&mut c, &["xreadgroup", "group", "g", "alice", "streams", "s", "$"], "!ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set.");
+    check(&mut c, &["xreadgroup", "group", "g", "alice", "streams", "s"], "!ERR wrong number of arguments for 'xreadgroup' command");
+    check(&mut c, &["xreadgroup", "group", "g", "alice", "streams", "s", ">", "s"], "!ERR Unbalanced 'xreadgroup' list of streams: for each stream key an ID or '>' must be specified.");
+    check(&mut c, &["xreadgroup", "streams", "s", ">"], "!ERR wrong number of arguments for 'xreadgroup' command");
+    check(&mut c, &["xreadgroup", "group", "g", "streams", "s", ">"], "!ERR wrong number of arguments for 'xreadgroup' command");
+    check(&mut c, &["xreadgroup", "group", "g", "alice", "count", "abc", "streams", "s", ">"], "!ERR value is not an integer or out of range");
+    check(&mut c, &["xreadgroup", "group", "g", "alice", "foo", "streams", "s", ">"], "!ERR syntax error");
+    check(&mut c, &["xreadgroup", "group", "g", "alice", "streams", "s", "bad"], "!ERR Invalid stream ID specified as stream command argument");
+    check(&mut c, &["xack", "s", "g", "1-1", "9-9"], "1");
+    check(&mut c, &["xack", "s", "g", "1-1"], "0");
+    check(&mut c, &["xack", "s", "g", "bad"], "!ERR Invalid stream ID specified as stream command argument");
+    check(&mut c, &["xack", "s", "g", "2-1", "bad"], "!ERR Invalid stream ID specified as stream command argument");
+    check(&mut c, &["xack", "s", "nog", "bad"], "0");
+    check(&mut c, &["xack", "nosuch", "g", "bad"], "0");
+    check(&mut c, &["xpending", "s", "g"], "[2 2-1 3-1 [[alice 1] [bob 1]]]");
+    check(&mut c, &["xdel", "s", "2-1"], "1");
+    check(&mut c, &["xreadgroup", "group", "g", "alice", "streams", "s", "0"], "[[s [[2-1 nil]]]]");
+    check(&mut c, &["xack", "s", "g", "2-1"], "1");
+    check(&mut c, &["xreadgroup", "group", "g", "alice", "streams", "s", "0"], "[[s []]]");
+    check(&mut c, &["set", "str", "x"], "OK");
+    check(&mut c, &["xack", "str", "g", "1-1"], "!WRONGTYPE Operation against a key holding the wrong kind of value");
+    check(&mut c, &["xreadgroup", "group", "g", "alice", "streams", "str", ">"], "!WRONGTYPE Operation against a key holding the wrong kind of value");
+}
+#[test]
+fn xpending_forms() {
+    let s = TestServer::start();
+    let mut c = s.conn();
+    check(&mut c, &["xadd", "s", "1-1", "a", "1"], "1-1");
+    check(&mut c, &["xadd", "s", "2-1", "b", "2"], "2-1");
+    check(&mut c, &["xadd", "s", "3-1", "c", "3"], "3-1");
+    check(&mut c, &["xgroup", "create", "s", "g", "0"], "OK");
+    check(&mut c, &["xpending", "s", "g"], "[0 nil nil nil]");
+    check(&mut c, &["xreadgroup", "group", "g", "alice", "count", "2", "streams", "s", ">"], "[[s [[1-1 [a 1]] [2-1 [b 2]]]]]");
+    check(&mut c, &["xreadgroup", "group", "g", "bob", "streams", "s", ">"], "[[s [[3-1 [c 3]]]]]");
+    check(&mut c, &["xpending", "s", "g"], "[3 1-1 3-1 [[alice 2] [bob 1]]]");
+    check(&mut c, &["xpending", "s", "g", "-", "+", "0"], "[]");
+    check(&mut c, &["xpending", "s", "g", "-", "+", "-5"], "[]");
+    check(&mut c, &["xpending", "s", "g", "-", "+", "abc"], "!ERR value is not an integer or out of range");
+    check(&mut c, &["xpending", "s", "g", "-", "+"], "!ERR syntax error");
+    check(&mut c, &["xpending", "s", "g", "-", "+", "10", "alice", "extra"], "[[1-1 alice ~ 1] [2-1 alice ~ 1]]");
+    check(&mut c, &["xpending", "s", "g", "idle", "abc", "-", "+", "10"], "!ERR value is not an integer or out of range");
+    check(&mut c, &["xpending", "s", "g", "idle", "10", "-", "+"], "!ERR syntax error");
+    check(&mut c, &["xpending", "s", "g", "idle", "1000000", "-", "+", "10"], "[]");
+    check(&mut c, &["xpending", "s", "g", "-", "+", "10", "nobody"], "[]");
+    check(&mut c, &["xpending", "s", "g", "(1-1", "+", "10"], "[[2-1 alice ~ 1] [3-1 bob ~ 1]]");
+    check(&mut c, &["xpending", "s", "g", "-", "(3-1", "1"], "[[1-1 alice ~ 1]]");
+    check(&mut c, &["xpending", "s", "g", "bad", "+", "10"], "!ERR Invalid stream ID specified as stream command argument");
+    check(&mut c, &["xpending", "s", "g", "(-", "+", "10"], "!ERR Invalid stream ID specified as stream command argument");
+    check(&mut c, &["xpending", "s", "g", "-", "(0-0", "10"], "!ERR invalid end ID for the interval");
+    check(&mut c, &["xpending", "s", "g", "3", "1", "10"], "[]");
+    check(&mut c, &["xpending", "s", "nog"], "!NOGROUP No such key 's' or consumer group 'nog'");
+    check(&mut c, &["xpending", "nosuch", "g"], "!NOGROUP No such key 'nosuch' or consumer group 'g'");
+    check(&mut c, &["xpending", "nosuch", "g", "-", "+", "10"], "!NOGROUP No such key 'nosuch' or consumer group 'g'");
+    check(&mut c, &["set", "str", "x"], "OK");
+    check(&mut c, &["xpending", "str", "g"], "!WRONGTYPE Operation against a key holding the wrong kind of value");
+}
+#[test]
+fn xclaim_errors_and_deleted() {
+    let s = TestServer::start();
+    let mut c = s.conn();
+    check(&mut c, &["xadd", "s", "1-1", "a", "1"], "1-1");
+    check(&mut c, &["xadd", "s", "2-1", "b", "2"], "2-1");
+    check(&mut c, &["xadd", "s", "3-1", "c", "3"], "3-1");
+    check(&mut c, &["xgroup", "create", "s", "g", "0"], "OK");
+    check(&mut c, &["xreadgroup", "group", "g", "alice", "streams", "s", ">"], "[[s [[1-1 [a 1]] [2-1 [b 2]] [3-1 [c 3]]]]]");
+    check(&mut c, &["xclaim", "s", "g", "bob", "100000", "1-1", "2-1"], "[]");
+    check(&mut c, &["xclaim", "s", "g", "bob", "abc", "1-1"], "!ERR Invalid min-idle-time argument for XCLAIM");
+    check(&mut c, &["xclaim", "s", "g", "bob", "0", "1-1", "foo"], "!ERR Unrecognized XCLAIM option 'foo'");
+    check(&mut c, &["xclaim", "s", "g", "bob", "0", "1-1", "idle", "abc"], "!ERR Invalid IDLE option argument for XCLAIM");
+    check(&mut c, &["xclaim", "s", "g", "bob", "0", "1-1", "time", "abc"], "!ERR Invalid TIME option argument for XCLAIM");
+    check(&mut c, &["xclaim", "s", "g", "bob", "0", "1-1", "retrycount", "abc"], "!ERR Invalid RETRYCOUNT option argument for XCLAIM");
+    check(&mut c, &["xclaim", "s", "g", "bob", "0", "1-1", "lastid", "abc"], "!ERR Invalid stream ID specified as stream command argument");
+    check(&mut c, &["xclaim", "s", "nog", "bob", "0", "1-1"], "!NOGROUP No such key 's' or consumer group 'nog'");
+    check(&mut c, &["xclaim", "nosuch", "g", "bob", "0", "1-1"], "!NOGROUP No such key 'nosuch' or consumer group 'g'");
+    check(&mut c, &["xclaim", "s", "g", "bob", "0", "9-9"], "[]");
+    check(&mut c, &["xclaim", "s", "g", "bob", "0", "9-9", "force"], "[]");
+    check(&mut c, &["xclaim", "s", "g", "bob", "0", "1-1", "justid"], "[1-1]");
+    check(&mut c, &["xpending", "s", "g", "-", "+", "10", "bob"], "[[1-1 bob ~ 1]]");
+    check(&mut c, &["xclaim", "s", "g", "bob", "0", "2-1", "retrycount", "7", "justid"], "[2-1]");
+    check(&mut c, &["xdel", "s", "3-1"], "1");
+    check(&mut c, &["xclaim", "s", "g", "bob", "0", "3-1"], "[]");
+    check(&mut c, &["xpending", "s", "g"], "[2 1-1 2-1 [[bob 2]]]");
+    check(&mut c, &["xadd", "s", "5-1", "e", "5"], "5-1");
+    check(&mut c, &["xclaim", "s", "g", "carol", "0", "5-1", "force"], "[[5-1 [e 5]]]");
+    check(&mut c, &["xclaim", "s", "g", "carol", "0", "5-1", "lastid", "10-0", "justid"], "[5-1]");
+    check(&mut c, &["xinfo", "groups", "s"], "[[name g consumers 3 pending 3 last-delivered-id 10-0 entries-read 3 lag 1]]");
+    check(&mut c, &["set", "str", "x"], "OK");
+    check(&mut c, &["xclaim", "str", "g", "bob", "0", "1-1"], "!WRONGTYPE Operation against a key holding the wrong kind of value");
+}
+#[test]
+fn xautoclaim_cases() {
+    let s = TestServer::start();
+    let mut c = s.conn();
+    check(&mut c, &["xadd", "s", "1-1", "a", "1"], "1-1");
+    check(&mut c, &["xadd", "s", "2-1", "b", "2"], "2-1");
+    check(&mut c, &["xadd", "s", "3-1", "c", "3"], "3-1");
+    check(&mut c, &["xadd", "s", "4-1", "d", "4"], "4-1");
+    check(&mut c, &["xgroup", "create", "s", "g", "0"], "OK");
+    check(&mut c, &["xreadgroup", "group", "g", "alice", "streams", "s", ">"], "[[s [[1-1 [a 1]] [2-1 [b 2]] [3-1 [c 3]] [4-1 [d 4]]]]]");
+    check(&mut c, &["xdel", "s", "3-1"], "1");
+    check(&mut c, &["xautoclaim", "s", "g", "bob", "0", "0", "count", "1"], "[2-1 [[1-1 [a 1]]] []]");
+    check(&mut c, &["xautoclaim", "s", "g", "bob", "0", "2-1", "count", "1", "justid"], "[3-1 [2-1] []]");
+    check(&mut c, &["xautoclaim", "s", "g", "bob", "0", "0"], "[0-0 [[1-1 [a 1]] [2-1 [b 2]] [4-1 [d 4]]] [3-1]]");
+    check(&mut c, &["xautoclaim", "s", "g", "bob", "0", "0", "count", "0"], "!ERR COUNT must be > 0");
+    check(&mut c, &["xautoclaim", "s", "g", "bob", "0", "0", "count", "abc"], "!ERR COUNT must be > 0");
+    check(&mut c, &["xautoclaim", "s", "g", "bob", "0", "0", "foo"], "!ERR syntax error");
+    check(&mut c, &["xautoclaim", "s", "g", "bob", "abc", "0"], "!ERR Invalid min-idle-time argument for XAUTOCLAIM");
+    check(&mut c, &["xautoclaim", "s", "g", "bob", "0", "bad"], "!ERR Invalid stream ID specified as stream command argument");
+    check(&mut c, &["xautoclaim", "s", "g", "bob", "0", "(0"], "[0-0 [[1-1 [a 1]] [2-1 [b 2]] [4-1 [d 4]]] []]");
+    check(&mut c, &["xautoclaim", "s", "nog", "bob", "0", "0"], "!NOGROUP No such key 's' or consumer group 'nog'");
+    check(&mut c, &["xautoclaim", "nosuch", "g", "bob", "0", "0"], "!NOGROUP No such key 'nosuch' or consumer group 'g'");
+    check(&mut c, &["xautoclaim", "s", "g", "erin", "100000", "0"], "[0-0 [] []]");
+    check(&mut c, &["xpending", "s", "g"], "[3 1-1 4-1 [[bob 3]]]");
+    check(&mut c, &["xgroup", "delconsumer", "s", "g", "bob"], "3");
+    check(&mut c, &["xpending", "s", "g"], "[0 nil nil nil]");
+    check(&mut c, &["set", "str", "x"], "OK");
+    check(&mut c, &["xautoclaim", "str", "g", "bob", "0", "0"], "!WRONGTYPE Operation against a key holding the wrong kind of value");
+}
+#[test]
+fn xinfo_stream_groups() {
+    let s = TestServer::start();
+    let mut c = s.conn();
+    check(&mut c, &["xinfo", "stream", "nosuch"], "!ERR no such key");
+    check(&mut c, &["xadd", "s", "1-1", "a", "1"], "1-1");
+    check(&mut c, &["xadd", "s", "2-1", "b", "2", "c", "3"], "2-1");
+    check(&mut c, &["xinfo", "stream", "s"], "[length 2 radix-tree-keys 1 radix-tree-nodes 2 last-generated-id 2-1 max-deleted-entry-id 0-0 entries-added 2 recorded-first-entry-id 1-1 groups 0 first-entry [1-1 [a 1]] last-entry [2-1 [b 2 c 3]]]");
+    check(&mut c, &["xinfo", "stream", "s", "foo"], "!ERR unknown subcommand or wrong number of arguments for 'stream'. Try XINFO HELP.");
+    check(&mut c, &["xinfo", "stream", "s", "full", "count", "abc"], "!ERR value is not an integer or out of range");
+    check(&mut c, &["xinfo", "stream", "s", "full", "count"], "!ERR unknown subcommand or wrong number of arguments for 'stream'. Try XINFO HELP.");
+    check(&mut c, &["xinfo", "foo", "s"], "!ERR unknown subcommand 'foo'. Try XINFO HELP.");
+    check(&mut c, &["xinfo", "groups", "s"], "[]");
+    check(&mut c, &["xgroup", "create", "s", "g", "0"], "OK");
+    check(&mut c, &["xgroup", "create", "s", "a", "$"], "OK");
+    check(&mut c, &["xinfo", "groups", "s"], "[[name a consumers 0 pending 0 last-delivered-id 2-1 entries-read nil lag 0] [name g consumers 0 pending 0 last-delivered-id 0-0 entries-read nil lag 2]]");
+    check(&mut c, &["xinfo", "consumers", "s", "nog"], "!NOGROUP No such consumer group 'nog' for key name 's'");
+    check(&mut c, &["xinfo", "consumers", "s", "g"], "[]");
+    check(&mut c, &["xinfo", "groups", "nosuch"], "!ERR no such key");
+    check(&mut c, &["xadd", "s", "3-1", "d", "4"], "3-1");
+    check(&mut c, &["xdel", "s", "2-1"], "1");
+    check(&mut c, &["xinfo", "groups", "s"], "[[name a consumers 0 pending 0 last-delivered-id 2-1 entries-read nil lag nil] [name g consumers 0 pending 0 last-delivered-id 0-0 entries-read nil lag nil]]");
+    check(&mut c, &["xinfo", "stream", "s"], "[length 2 radix-tree-keys 1 radix-tree-nodes 2 last-generated-id 3-1 max-deleted-entry-id 2-1 entries-added 3 recorded-first-entry-id 1-1 groups 2 first-entry [1-1 [a 1]] last-entry [3-1 [d 4]]]");
+    check(&mut c, &["set", "str", "x"], "OK");
+    check(&mut c, &["xinfo", "stream", "str"], "!WRONGTYPE Operation against a key holding the wrong kind of value");
+}
+
