@@ -256,7 +256,10 @@ impl<'a> Ctx<'a> {
         };
         let replaces_stream = matches!(
             part.get(pos.hash, key),
-            Some(Entry { value: Value::Stream(_), .. })
+            Some(Entry {
+                value: Value::Stream(_),
+                ..
+            })
         ) && !matches!(value, Value::Stream(_));
         let mut entry = Entry::new(value);
         entry.expire_at = if keep_ttl { old_expire } else { expire_at };
@@ -299,7 +302,13 @@ impl<'a> Ctx<'a> {
         let pos = self.pos(key);
         let e = self.db_part(db, pos).remove(pos.hash, key).map(|(_, e)| e);
         self.modified_in(db, key);
-        if matches!(e, Some(Entry { value: Value::Stream(_), .. })) {
+        if matches!(
+            e,
+            Some(Entry {
+                value: Value::Stream(_),
+                ..
+            })
+        ) {
             self.signal_deleted_stream(db, key);
         }
         e
