@@ -83,6 +83,7 @@ async fn handle(srv: Arc<Server>, mut sock: TcpStream, info: Arc<ClientInfo>) {
         &mut push_rx,
     )
     .await;
+    crate::commands::transaction::on_disconnect(&srv, &mut client);
     let _ = sock.shutdown().await;
 }
 
@@ -219,7 +220,6 @@ async fn run_command(
     args: Vec<Bytes>,
 ) -> Result<(), Stop> {
     wait_if_paused(srv, sock, out, &args).await?;
-    *info.last_cmd.lock() = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
     let mut args = args;
     let mut outcome = dispatch::execute(srv, client, &args);
     while let Some(mut block) = outcome.block.take() {
