@@ -121,8 +121,8 @@ fn id_reply(id: StreamId) -> Reply {
 fn entry_reply(id: StreamId, fields: &Fields) -> Reply {
     let mut fv = Vec::with_capacity(fields.len() * 2);
     for (f, v) in fields {
-        fv.push(Reply::bulk(f));
-        fv.push(Reply::bulk(v));
+        fv.push(Reply::Bulk(f.to_bytes()));
+        fv.push(Reply::Bulk(v.to_bytes()));
     }
     Reply::Array(vec![id_reply(id), Reply::Array(fv)])
 }

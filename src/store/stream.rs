@@ -7,10 +7,11 @@
 //! varint deltas from the master ID. So appending is amortized O(1), a range read is
 //! O(log n + returned), and a small entry costs a dozen bytes.
 //!
-//! Entry layout inside a node buffer (after the master header `nfields, {len, name}*`):
-//! `flag` (0 = master fields, 1 = own fields), `ms delta`, `seq` (delta from the master's
-//! seq when the ms delta is 0, else absolute), then either `{len, value}*` (master fields)
-//! or `nfields, {len, field, len, value}*`. All integers are LEB128 varints.
+//! Entry layout inside a node buffer (after the master header `nfields, name*`):
+//! `ms delta << 2 | own-fields flag` (or `2 | flag, ms delta` for huge deltas), `seq` (delta from the master's seq when the ms delta
+//! is 0, else absolute), then either `value*` (the master's fields) or
+//! `nfields, (field, value)*`. A string is `len << 1` + bytes; a canonical integer is
+//! stored as `zigzag << 1 | 1` alone. All integers are LEB128 varints.
 
 use super::sds::Sds;
 use std::collections::{BTreeMap, BTreeSet};
@@ -157,8 +158,39 @@ impl Group {
     }
 }
 
+/// A field or value of an entry, borrowed from its node: bytes, or an integer that was
+/// stored compactly (a canonical decimal string, given back as the same text).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Val<'a> {
+    Bytes(&'a [u8]),
+    Int(i64),
+}
+
+impl Val<'_> {
+    pub fn to_vec(&self) -> Vec<u8> {
+        match self {
+            Val::Bytes(b) => b.to_vec(),
+            Val::Int(i) => i.to_string().into_bytes(),
+        }
+    }
+
+    pub fn to_bytes(&self) -> bytes::Bytes {
+        match self {
+            Val::Bytes(b) => bytes::Bytes::copy_from_slice(b),
+            Val::Int(i) => bytes::Bytes::from(i.to_string()),
+        }
+    }
+
+    fn eq_bytes(&self, o: &[u8]) -> bool {
+        match self {
+            Val::Bytes(b) => *b == o,
+            Val::Int(i) => crate::util::parse_i64(o) == Some(*i),
+        }
+    }
+}
+
 /// Fields and values of one entry, borrowed from its node.
-pub type Fields<'a> = Vec<(&'a [u8], &'a [u8])>;
+pub type Fields<'a> = Vec<(Val<'a>, Val<'a>)>;
 
 #[derive(Clone, Debug, Default)]
 struct Node {
@@ -195,63 +227,100 @@ fn get_varint(buf: &[u8], pos: &mut usize) -> u64 {
     }
 }
 
-#[inline]
-fn get_bytes<'a>(buf: &'a [u8], pos: &mut usize) -> &'a [u8] {
-    let n = get_varint(buf, pos) as usize;
-    let s = &buf[*pos..*pos + n];
-    *pos += n;
-    s
+/// A string is stored as `varint(len << 1)` + bytes, except a canonical integer that fits
+/// in 62 bits, stored as `varint(zigzag(i) << 1 | 1)` (like listpack's integer encodings).
+fn put_val(buf: &mut Vec<u8>, v: &[u8]) {
+    if v.len() <= 19 {
+        if let Some(i) = crate::util::parse_i64(v) {
+            if (-(1i64 << 61)..(1i64 << 61)).contains(&i) {
+                let z = ((i << 1) ^ (i >> 63)) as u64;
+                put_varint(buf, (z << 1) | 1);
+                return;
+            }
+        }
+    }
+    put_varint(buf, (v.len() as u64) << 1);
+    buf.extend_from_slice(v);
 }
 
-fn varint_len(mut v: u64) -> usize {
-    let mut n = 1;
-    while v >= 0x80 {
-        v >>= 7;
-        n += 1;
+#[inline]
+fn get_val<'a>(buf: &'a [u8], pos: &mut usize) -> Val<'a> {
+    let t = get_varint(buf, pos);
+    if t & 1 == 1 {
+        let z = t >> 1;
+        Val::Int(((z >> 1) as i64) ^ -((z & 1) as i64))
+    } else {
+        let n = (t >> 1) as usize;
+        let s = &buf[*pos..*pos + n];
+        *pos += n;
+        Val::Bytes(s)
     }
-    n
+}
+
+#[inline]
+fn skip_val(buf: &[u8], pos: &mut usize) {
+    let t = get_varint(buf, pos);
+    if t & 1 == 0 {
+        *pos += (t >> 1) as usize;
+    }
+}
+
+fn val_len(v: &[u8]) -> usize {
+    v.len() + 2
 }
 
 impl Node {
-    fn master_fields(&self) -> Vec<&[u8]> {
+    fn master_fields(&self) -> Vec<Val<'_>> {
         let mut pos = 0;
         let n = get_varint(&self.buf, &mut pos) as usize;
         let mut out = Vec::with_capacity(n);
         for _ in 0..n {
-            out.push(get_bytes(&self.buf, &mut pos));
+            out.push(get_val(&self.buf, &mut pos));
         }
         out
     }
 
-    /// Decodes the entry at `pos`: its ID and fields; advances `pos`.
-    fn decode<'a>(
-        &'a self,
-        master_id: StreamId,
-        master: &[&'a [u8]],
-        pos: &mut usize,
-        fields: &mut Fields<'a>,
-    ) -> StreamId {
-        fields.clear();
+    /// Reads an entry header: (own fields?, ID).
+    #[inline]
+    fn header(&self, master_id: StreamId, pos: &mut usize) -> (bool, StreamId) {
         let buf = &self.buf[..];
-        let flag = buf[*pos];
-        *pos += 1;
-        let dms = get_varint(buf, pos);
+        let h = get_varint(buf, pos);
+        let own = h & 1 == 1;
+        let dms = if h & 2 == 0 {
+            h >> 2
+        } else {
+            get_varint(buf, pos)
+        };
         let s = get_varint(buf, pos);
         let id = if dms == 0 {
             StreamId::new(master_id.ms, master_id.seq + s)
         } else {
             StreamId::new(master_id.ms + dms, s)
         };
-        if flag == 0 {
+        (own, id)
+    }
+
+    /// Decodes the entry at `pos`: its ID and fields; advances `pos`.
+    fn decode<'a>(
+        &'a self,
+        master_id: StreamId,
+        master: &[Val<'a>],
+        pos: &mut usize,
+        fields: &mut Fields<'a>,
+    ) -> StreamId {
+        fields.clear();
+        let (own, id) = self.header(master_id, pos);
+        let buf = &self.buf[..];
+        if !own {
             for f in master {
-                let v = get_bytes(buf, pos);
-                fields.push((f, v));
+                let v = get_val(buf, pos);
+                fields.push((*f, v));
             }
         } else {
             let n = get_varint(buf, pos) as usize;
             for _ in 0..n {
-                let f = get_bytes(buf, pos);
-                let v = get_bytes(buf, pos);
+                let f = get_val(buf, pos);
+                let v = get_val(buf, pos);
                 fields.push((f, v));
             }
         }
@@ -260,24 +329,15 @@ impl Node {
 
     /// Skips the entry at `pos`, returning its ID.
     fn skip(&self, master_id: StreamId, nmaster: usize, pos: &mut usize) -> StreamId {
+        let (own, id) = self.header(master_id, pos);
         let buf = &self.buf[..];
-        let flag = buf[*pos];
-        *pos += 1;
-        let dms = get_varint(buf, pos);
-        let s = get_varint(buf, pos);
-        let id = if dms == 0 {
-            StreamId::new(master_id.ms, master_id.seq + s)
-        } else {
-            StreamId::new(master_id.ms + dms, s)
-        };
-        let n = if flag == 0 {
+        let n = if !own {
             nmaster
         } else {
             get_varint(buf, pos) as usize * 2
         };
         for _ in 0..n {
-            let l = get_varint(buf, pos) as usize;
-            *pos += l;
+            skip_val(buf, pos);
         }
         id
     }
@@ -300,14 +360,14 @@ impl Node {
         out
     }
 
-    fn same_as_master(&self, fields: &[&[u8]]) -> bool {
+    fn same_as_master(&self, fv: &[&[u8]]) -> bool {
         let mut pos = 0;
         let n = get_varint(&self.buf, &mut pos) as usize;
-        if n != fields.len() {
+        if n * 2 != fv.len() {
             return false;
         }
-        for f in fields {
-            if get_bytes(&self.buf, &mut pos) != *f {
+        for f in fv.iter().step_by(2) {
+            if !get_val(&self.buf, &mut pos).eq_bytes(f) {
                 return false;
             }
         }
@@ -315,12 +375,16 @@ impl Node {
     }
 
     fn append(&mut self, master_id: StreamId, id: StreamId, fv: &[&[u8]]) {
-        let fields: Vec<&[u8]> = fv.iter().step_by(2).copied().collect();
-        let same = self.same_as_master(&fields);
+        let same = self.same_as_master(fv);
         let buf = &mut self.buf;
-        buf.push(if same { 0 } else { 1 });
         let dms = id.ms - master_id.ms;
-        put_varint(buf, dms);
+        let own = if same { 0 } else { 1 };
+        if dms < 1 << 62 {
+            put_varint(buf, (dms << 2) | own);
+        } else {
+            put_varint(buf, 2 | own);
+            put_varint(buf, dms);
+        }
         put_varint(
             buf,
             if dms == 0 {
@@ -331,14 +395,12 @@ impl Node {
         );
         if same {
             for v in fv.iter().skip(1).step_by(2) {
-                put_varint(buf, v.len() as u64);
-                buf.extend_from_slice(v);
+                put_val(buf, v);
             }
         } else {
-            put_varint(buf, fields.len() as u64);
+            put_varint(buf, (fv.len() / 2) as u64);
             for x in fv {
-                put_varint(buf, x.len() as u64);
-                buf.extend_from_slice(x);
+                put_val(buf, x);
             }
         }
         self.live += 1;
@@ -350,8 +412,7 @@ impl Node {
         let n = fv.len() / 2;
         put_varint(&mut buf, n as u64);
         for f in fv.iter().step_by(2) {
-            put_varint(&mut buf, f.len() as u64);
-            buf.extend_from_slice(f);
+            put_val(&mut buf, f);
         }
         let hdr = buf.len() as u32;
         Node {
@@ -459,10 +520,7 @@ impl StreamValue {
         if id <= self.last_id {
             return Err(AddError::NotGreater);
         }
-        let entry_bytes: usize = fv
-            .iter()
-            .map(|x| x.len() + varint_len(x.len() as u64))
-            .sum();
+        let entry_bytes: usize = fv.iter().map(|x| val_len(x)).sum();
         let mut need_new = true;
         if let Some((_, node)) = self.nodes.iter_mut().next_back() {
             need_new = false;
@@ -791,6 +849,45 @@ mod tests {
             true
         });
         v
+    }
+
+    #[test]
+    fn values_round_trip() {
+        let mut s = StreamValue::new();
+        let vals: Vec<&[u8]> = vec![
+            b"0",
+            b"-5",
+            b"007",
+            b"-0",
+            b"+1",
+            b" 1",
+            b"",
+            b"2305843009213693951",
+            b"2305843009213693952",
+            b"-2305843009213693952",
+            b"-2305843009213693953",
+            b"9223372036854775807",
+            b"-9223372036854775808",
+            b"12345678901234567890",
+            b"x",
+        ];
+        for (i, v) in vals.iter().enumerate() {
+            // Fields that look like integers too, and a master field set to compare with.
+            let fv: Vec<&[u8]> = vec![b"1", v, v, b"v"];
+            s.add(
+                AddId::Explicit(StreamId::new(1, i as u64 + 1)),
+                &fv,
+                0,
+                4,
+                0,
+            )
+            .unwrap();
+        }
+        for (i, v) in vals.iter().enumerate() {
+            let e = s.get(StreamId::new(1, i as u64 + 1)).unwrap();
+            assert_eq!(e[0], (b"1".to_vec(), v.to_vec()));
+            assert_eq!(e[1], (v.to_vec(), b"v".to_vec()));
+        }
     }
 
     #[test]
