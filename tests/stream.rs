@@ -2276,3 +2276,75 @@ fn xread_and_xreadgroup_several_streams() {
     check(&mut c, &["xpending", "{x}b", "g"], "[1 1-0 1-0 [[c 1]]]");
     check(&mut c, &["xpending", "{x}a", "g"], "[0 nil nil nil]");
 }
+
+#[test]
+fn blocking_commands_inside_multi_do_not_block() {
+    let s = TestServer::start();
+    let mut c = s.conn();
+    check(&mut c, &["multi"], "OK");
+    check(
+        &mut c,
+        &["xread", "block", "0", "streams", "s", "$"],
+        "QUEUED",
+    );
+    check(
+        &mut c,
+        &["xgroup", "create", "s", "g", "$", "mkstream"],
+        "QUEUED",
+    );
+    check(
+        &mut c,
+        &[
+            "xreadgroup",
+            "group",
+            "g",
+            "c",
+            "block",
+            "0",
+            "streams",
+            "s",
+            ">",
+        ],
+        "QUEUED",
+    );
+    check(&mut c, &["xadd", "s", "1-1", "a", "1"], "QUEUED");
+    check(
+        &mut c,
+        &[
+            "xreadgroup",
+            "group",
+            "g",
+            "c",
+            "block",
+            "0",
+            "streams",
+            "s",
+            ">",
+        ],
+        "QUEUED",
+    );
+    check(&mut c, &["exec"], "[nil OK nil 1-1 [[s [[1-1 [a 1]]]]]]");
+}
+
+#[test]
+fn xread_plus_reads_last_entry() {
+    // `+` (Redis 7.4): the last entry of each stream; blocks like `$` on an empty one.
+    let s = TestServer::start();
+    let mut c = s.conn();
+    q(&mut c, &["xadd", "s", "1-1", "a", "1"]);
+    q(&mut c, &["xadd", "s", "2-1", "b", "2"]);
+    check(
+        &mut c,
+        &["xread", "streams", "s", "+"],
+        "[[s [[2-1 [b 2]]]]]",
+    );
+    check(&mut c, &["xread", "streams", "nosuch", "+"], "nil");
+    let mut r = s.raw();
+    send(&mut r, &["XREAD", "BLOCK", "0", "STREAMS", "e", "+"]);
+    wait_blocked(&mut c, 1);
+    q(&mut c, &["xadd", "e", "5-0", "x", "y"]);
+    assert_eq!(
+        r.read_reply(),
+        b"*1\r\n*2\r\n$1\r\ne\r\n*1\r\n*2\r\n$3\r\n5-0\r\n*2\r\n$1\r\nx\r\n$1\r\ny\r\n"
+    );
+}

@@ -1809,6 +1809,19 @@ mod tests {
             (reply, effects)
         }
 
+        /// Runs a command; returns the keyspace events it queued.
+        fn events(&mut self, args: &[&str]) -> Vec<&'static str> {
+            let args: Vec<Bytes> = args
+                .iter()
+                .map(|a| Bytes::copy_from_slice(a.as_bytes()))
+                .collect();
+            let cmd = crate::server::dispatch::lookup(&self.srv, &args).unwrap();
+            let locks = Locks::all(&self.srv.store);
+            let mut ctx = Ctx::new(&self.srv, &mut self.client, locks);
+            (cmd.handler.unwrap())(&mut ctx, &args);
+            ctx.events.iter().map(|e| e.event).collect()
+        }
+
         fn run_effects(&mut self, effects: &[Vec<String>]) {
             for e in effects {
                 let a: Vec<&str> = e.iter().map(|s| s.as_str()).collect();
@@ -1820,6 +1833,69 @@ mod tests {
 
     fn v(s: &[&str]) -> Vec<String> {
         s.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn keyspace_events() {
+        let mut e = Env::new();
+        e.srv
+            .config
+            .set("notify-keyspace-events", &["KEA".to_string()], false)
+            .unwrap();
+        assert_eq!(e.events(&["XADD", "s", "1-1", "f", "v"]), ["xadd"]);
+        assert_eq!(
+            e.events(&["XADD", "s", "MAXLEN", "1", "2-1", "f", "v"]),
+            ["xadd", "xtrim"]
+        );
+        assert_eq!(e.events(&["XADD", "s", "3-1", "f", "v"]), ["xadd"]);
+        assert_eq!(e.events(&["XTRIM", "s", "MAXLEN", "1"]), ["xtrim"]);
+        assert!(e.events(&["XTRIM", "s", "MAXLEN", "1"]).is_empty());
+        assert_eq!(e.events(&["XDEL", "s", "3-1"]), ["xdel"]);
+        assert!(e.events(&["XDEL", "s", "3-1"]).is_empty());
+        assert_eq!(e.events(&["XSETID", "s", "5-0"]), ["xsetid"]);
+        assert_eq!(
+            e.events(&["XGROUP", "CREATE", "s", "g", "0"]),
+            ["xgroup-create"]
+        );
+        assert_eq!(
+            e.events(&["XGROUP", "CREATECONSUMER", "s", "g", "c"]),
+            ["xgroup-createconsumer"]
+        );
+        assert!(e
+            .events(&["XGROUP", "CREATECONSUMER", "s", "g", "c"])
+            .is_empty());
+        assert_eq!(
+            e.events(&["XGROUP", "SETID", "s", "g", "0"]),
+            ["xgroup-setid"]
+        );
+        assert_eq!(
+            e.events(&["XREADGROUP", "GROUP", "g", "d", "STREAMS", "s", ">"]),
+            ["xgroup-createconsumer"]
+        );
+        assert_eq!(
+            e.events(&["XCLAIM", "s", "g", "x", "0", "1-1"]),
+            ["xgroup-createconsumer"]
+        );
+        assert_eq!(
+            e.events(&["XAUTOCLAIM", "s", "g", "y", "0", "0"]),
+            ["xgroup-createconsumer"]
+        );
+        assert_eq!(
+            e.events(&["XGROUP", "DELCONSUMER", "s", "g", "c"]),
+            ["xgroup-delconsumer"]
+        );
+        assert!(e
+            .events(&["XGROUP", "DELCONSUMER", "s", "g", "c"])
+            .is_empty());
+        assert_eq!(
+            e.events(&["XGROUP", "DESTROY", "s", "g"]),
+            ["xgroup-destroy"]
+        );
+        assert!(e.events(&["XGROUP", "DESTROY", "s", "g"]).is_empty());
+        assert_eq!(
+            e.events(&["XGROUP", "CREATE", "new", "g", "$", "MKSTREAM"]),
+            ["xgroup-create"]
+        );
     }
 
     #[test]
