@@ -308,8 +308,33 @@ impl Node {
         pos: &mut usize,
         fields: &mut Fields<'a>,
     ) -> StreamId {
-        fields.clear();
         let (own, id) = self.header(master_id, pos);
+        self.decode_body(own, master, pos, fields);
+        id
+    }
+
+    /// Skips the fields of an entry whose header was read.
+    fn skip_body(&self, own: bool, nmaster: usize, pos: &mut usize) {
+        let buf = &self.buf[..];
+        let n = if !own {
+            nmaster
+        } else {
+            get_varint(buf, pos) as usize * 2
+        };
+        for _ in 0..n {
+            skip_val(buf, pos);
+        }
+    }
+
+    /// Decodes the fields of an entry whose header was read.
+    fn decode_body<'a>(
+        &'a self,
+        own: bool,
+        master: &[Val<'a>],
+        pos: &mut usize,
+        fields: &mut Fields<'a>,
+    ) {
+        fields.clear();
         let buf = &self.buf[..];
         if !own {
             for f in master {
@@ -324,21 +349,12 @@ impl Node {
                 fields.push((f, v));
             }
         }
-        id
     }
 
     /// Skips the entry at `pos`, returning its ID.
     fn skip(&self, master_id: StreamId, nmaster: usize, pos: &mut usize) -> StreamId {
         let (own, id) = self.header(master_id, pos);
-        let buf = &self.buf[..];
-        let n = if !own {
-            nmaster
-        } else {
-            get_varint(buf, pos) as usize * 2
-        };
-        for _ in 0..n {
-            skip_val(buf, pos);
-        }
+        self.skip_body(own, nmaster, pos);
         id
     }
 
@@ -456,6 +472,8 @@ pub struct StreamValue {
     pub max_deleted_id: StreamId,
     pub entries_added: u64,
     pub groups: BTreeMap<Sds, Group>,
+    /// ID of the last live entry (cached: XREAD asks on every call).
+    last_entry: Option<StreamId>,
 }
 
 impl StreamValue {
@@ -544,6 +562,7 @@ impl StreamValue {
         self.length += 1;
         self.entries_added += 1;
         self.last_id = id;
+        self.last_entry = Some(id);
         Ok(id)
     }
 
@@ -575,13 +594,15 @@ impl StreamValue {
                 let master = node.master_fields();
                 let mut pos = node.hdr as usize;
                 while pos < node.buf.len() {
-                    let id = node.decode(*mid, &master, &mut pos, &mut fields);
+                    let (own, id) = node.header(*mid, &mut pos);
                     if id < start {
+                        node.skip_body(own, master.len(), &mut pos);
                         continue;
                     }
                     if id > end {
                         return;
                     }
+                    node.decode_body(own, &master, &mut pos, &mut fields);
                     if !f(id, &fields) {
                         return;
                     }
@@ -638,6 +659,10 @@ impl StreamValue {
     }
 
     pub fn last_entry_id(&self) -> Option<StreamId> {
+        self.last_entry
+    }
+
+    fn compute_last_entry(&self) -> Option<StreamId> {
         let (mid, node) = self.nodes.iter().next_back()?;
         node.offsets(*mid).last().map(|x| x.0)
     }
@@ -658,6 +683,9 @@ impl StreamValue {
             self.nodes.remove(&mid);
         }
         self.length -= 1;
+        if self.last_entry == Some(id) {
+            self.last_entry = self.compute_last_entry();
+        }
         true
     }
 
@@ -751,6 +779,9 @@ impl StreamValue {
             } else {
                 StreamId::MIN
             };
+            if self.length == 0 {
+                self.last_entry = None;
+            }
         }
         deleted
     }
@@ -926,6 +957,10 @@ mod tests {
         assert_eq!(s.trim(Trim::MinId(StreamId::new(200, 0)), false, 0), 69);
         assert_eq!(s.first_entry_id(), Some(StreamId::new(200, 200)));
         assert_eq!(s.last_entry_id(), Some(StreamId::new(250, 250)));
+        assert_eq!(s.last_entry_id(), s.compute_last_entry());
+        assert!(s.delete(StreamId::new(250, 250)));
+        assert_eq!(s.last_entry_id(), Some(StreamId::new(249, 249)));
+        assert_eq!(s.last_entry_id(), s.compute_last_entry());
         assert!(s
             .add(
                 AddId::Explicit(StreamId::new(250, 250)),
