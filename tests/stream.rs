@@ -2348,3 +2348,31 @@ fn xread_plus_reads_last_entry() {
         b"*1\r\n*2\r\n$1\r\ne\r\n*1\r\n*2\r\n$3\r\n5-0\r\n*2\r\n$1\r\nx\r\n$1\r\ny\r\n"
     );
 }
+
+#[test]
+fn blocked_xreadgroup_gets_nogroup_when_key_deleted() {
+    let s = TestServer::start();
+    let mut c = s.conn();
+    // DEL belongs to the keyspace family; skip where it isn't registered yet.
+    if cmd(&mut c, &["del", "nothing"]).starts_with("!ERR unknown command") {
+        return;
+    }
+    check(&mut c, &["xgroup", "create", "s", "g", "$", "mkstream"], "OK");
+    let mut r = s.raw();
+    send(&mut r, &["XREADGROUP", "GROUP", "g", "a", "BLOCK", "0", "STREAMS", "s", ">"]);
+    wait_blocked(&mut c, 1);
+    check(&mut c, &["del", "s"], "1");
+    assert_eq!(
+        r.read_reply(),
+        b"-NOGROUP No such key 's' or consumer group 'g' in XREADGROUP with GROUP option\r\n"
+    );
+    // A plain XREAD keeps waiting through a DEL and is served by the next XADD.
+    send(&mut r, &["XREAD", "BLOCK", "0", "STREAMS", "s", "$"]);
+    wait_blocked(&mut c, 1);
+    q(&mut c, &["xadd", "s", "1-1", "a", "1"]);
+    check(&mut c, &["del", "s"], "1");
+    assert_eq!(
+        r.read_reply(),
+        b"*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n1-1\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n"
+    );
+}
