@@ -1725,8 +1725,8 @@ fn xinfo_consumers_and_full() {
     q(&mut c, &["xadd", "s", "1-1", "a", "1"]);
     q(&mut c, &["xadd", "s", "2-1", "b", "2"]);
     q(&mut c, &["xgroup", "create", "s", "g", "0"]);
-    check(&mut c, &["xgroup", "createconsumer", "s", "g", "idle"], "1");
     let t0 = now_ms();
+    check(&mut c, &["xgroup", "createconsumer", "s", "g", "idle"], "1");
     check(
         &mut c,
         &[
