@@ -2357,9 +2357,26 @@ fn blocked_xreadgroup_gets_nogroup_when_key_deleted() {
     if cmd(&mut c, &["del", "nothing"]).starts_with("!ERR unknown command") {
         return;
     }
-    check(&mut c, &["xgroup", "create", "s", "g", "$", "mkstream"], "OK");
+    check(
+        &mut c,
+        &["xgroup", "create", "s", "g", "$", "mkstream"],
+        "OK",
+    );
     let mut r = s.raw();
-    send(&mut r, &["XREADGROUP", "GROUP", "g", "a", "BLOCK", "0", "STREAMS", "s", ">"]);
+    send(
+        &mut r,
+        &[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "a",
+            "BLOCK",
+            "0",
+            "STREAMS",
+            "s",
+            ">",
+        ],
+    );
     wait_blocked(&mut c, 1);
     check(&mut c, &["del", "s"], "1");
     assert_eq!(

@@ -1048,27 +1048,17 @@ fn xpending(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             Reply::Array(cons),
         ]);
     }
-    let ids: Vec<StreamId> = match cname {
+    let pel: Box<dyn Iterator<Item = &StreamId>> = match cname {
         Some(c) => match g.consumers.get(&c[..]) {
             None => return Reply::Array(vec![]),
-            Some(c) => {
-                if start > end {
-                    vec![]
-                } else {
-                    c.pel.range(start..=end).copied().collect()
-                }
-            }
+            Some(_) if start > end => Box::new(std::iter::empty()),
+            Some(c) => Box::new(c.pel.range(start..=end)),
         },
-        None => {
-            if start > end {
-                vec![]
-            } else {
-                g.pel.range(start..=end).map(|(k, _)| *k).collect()
-            }
-        }
+        None if start > end => Box::new(std::iter::empty()),
+        None => Box::new(g.pel.range(start..=end).map(|(k, _)| k)),
     };
     let mut out = Vec::new();
-    for id in ids {
+    for &id in pel {
         if count == 0 {
             break;
         }
