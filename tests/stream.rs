@@ -1969,10 +1969,21 @@ fn consumer_crash_and_claim() {
     check(&mut c, &["xpending", "jobs", "workers"], "[0 nil nil nil]");
 }
 
-/// Sends a command on a raw connection without waiting for the reply.
+/// Sends a (blocking) command on a raw connection without waiting for its reply. A PING
+/// goes first in the same write: its reply is flushed only once the command behind it has
+/// run (a blocked client flushes earlier replies before it waits), so when the PONG is
+/// read the command has been executed.
 fn send(r: &mut Raw, args: &[&str]) {
-    let v: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
-    r.cmd(&v);
+    let mut v: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+    let mut out = b"*1\r\n$4\r\nPING\r\n".to_vec();
+    out.extend_from_slice(format!("*{}\r\n", v.len()).as_bytes());
+    for a in v.drain(..) {
+        out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+        out.extend_from_slice(a);
+        out.extend_from_slice(b"\r\n");
+    }
+    r.send(&out);
+    assert_eq!(r.read_reply(), b"+PONG\r\n");
 }
 
 fn wait_blocked(c: &mut redis::Connection, n: usize) {
@@ -1989,7 +2000,7 @@ fn wait_blocked(c: &mut redis::Connection, n: usize) {
                 continue;
             }
         }
-        std::thread::sleep(Duration::from_millis(200));
+        std::thread::sleep(Duration::from_millis(50));
         return;
     }
     panic!("clients did not block");
