@@ -2404,3 +2404,51 @@ fn blocked_xreadgroup_gets_nogroup_when_key_deleted() {
         b"*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n1-1\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n"
     );
 }
+
+/// radix-tree-nodes as Redis's rax counts them (recorded from redis-server).
+#[test]
+fn xinfo_radix_tree_counts() {
+    let s = TestServer::start_with(&["--stream-node-max-entries", "1"]);
+    let mut c = s.conn();
+    check(&mut c, &["xadd", "s", "1-1", "a", "1"], "1-1");
+    check(&mut c, &["xinfo", "stream", "s"], "[length 1 radix-tree-keys 1 radix-tree-nodes 2 last-generated-id 1-1 max-deleted-entry-id 0-0 entries-added 1 recorded-first-entry-id 1-1 groups 0 first-entry [1-1 [a 1]] last-entry [1-1 [a 1]]]");
+    check(&mut c, &["xadd", "s", "1-2", "a", "1"], "1-2");
+    check(&mut c, &["xinfo", "stream", "s"], "[length 2 radix-tree-keys 2 radix-tree-nodes 4 last-generated-id 1-2 max-deleted-entry-id 0-0 entries-added 2 recorded-first-entry-id 1-1 groups 0 first-entry [1-1 [a 1]] last-entry [1-2 [a 1]]]");
+    check(&mut c, &["xadd", "s", "2-0", "a", "1"], "2-0");
+    check(&mut c, &["xinfo", "stream", "s"], "[length 3 radix-tree-keys 3 radix-tree-nodes 8 last-generated-id 2-0 max-deleted-entry-id 0-0 entries-added 3 recorded-first-entry-id 1-1 groups 0 first-entry [1-1 [a 1]] last-entry [2-0 [a 1]]]");
+    check(&mut c, &["xadd", "s", "300-0", "a", "1"], "300-0");
+    check(&mut c, &["xinfo", "stream", "s"], "[length 4 radix-tree-keys 4 radix-tree-nodes 11 last-generated-id 300-0 max-deleted-entry-id 0-0 entries-added 4 recorded-first-entry-id 1-1 groups 0 first-entry [1-1 [a 1]] last-entry [300-0 [a 1]]]");
+    check(&mut c, &["xadd", "s", "70000-5", "a", "1"], "70000-5");
+    check(&mut c, &["xinfo", "stream", "s"], "[length 5 radix-tree-keys 5 radix-tree-nodes 14 last-generated-id 70000-5 max-deleted-entry-id 0-0 entries-added 5 recorded-first-entry-id 1-1 groups 0 first-entry [1-1 [a 1]] last-entry [70000-5 [a 1]]]");
+    check(&mut c, &["xadd", "s", "70000-6", "a", "1"], "70000-6");
+    check(&mut c, &["xadd", "s", "70001-6", "a", "1"], "70001-6");
+    check(
+        &mut c,
+        &["xadd", "s", "1700000000000-0", "a", "1"],
+        "1700000000000-0",
+    );
+    check(
+        &mut c,
+        &["xadd", "s", "1700000000001-0", "a", "1"],
+        "1700000000001-0",
+    );
+    check(
+        &mut c,
+        &["xadd", "s", "1700000000001-1", "a", "1"],
+        "1700000000001-1",
+    );
+    check(
+        &mut c,
+        &["xadd", "s", "1700000000256-1", "a", "1"],
+        "1700000000256-1",
+    );
+    check(&mut c, &["xinfo", "stream", "s"], "[length 11 radix-tree-keys 11 radix-tree-nodes 33 last-generated-id 1700000000256-1 max-deleted-entry-id 0-0 entries-added 11 recorded-first-entry-id 1-1 groups 0 first-entry [1-1 [a 1]] last-entry [1700000000256-1 [a 1]]]");
+    check(&mut c, &["xdel", "s", "70000-6"], "1");
+    check(&mut c, &["xinfo", "stream", "s"], "[length 10 radix-tree-keys 10 radix-tree-nodes 31 last-generated-id 1700000000256-1 max-deleted-entry-id 70000-6 entries-added 11 recorded-first-entry-id 1-1 groups 0 first-entry [1-1 [a 1]] last-entry [1700000000256-1 [a 1]]]");
+    check(&mut c, &["xdel", "s", "1-1", "1-2"], "2");
+    check(&mut c, &["xinfo", "stream", "s"], "[length 8 radix-tree-keys 8 radix-tree-nodes 26 last-generated-id 1700000000256-1 max-deleted-entry-id 70000-6 entries-added 11 recorded-first-entry-id 2-0 groups 0 first-entry [2-0 [a 1]] last-entry [1700000000256-1 [a 1]]]");
+    check(&mut c, &["xtrim", "s", "maxlen", "2"], "6");
+    check(&mut c, &["xinfo", "stream", "s"], "[length 2 radix-tree-keys 2 radix-tree-nodes 6 last-generated-id 1700000000256-1 max-deleted-entry-id 70000-6 entries-added 11 recorded-first-entry-id 1700000000001-1 groups 0 first-entry [1700000000001-1 [a 1]] last-entry [1700000000256-1 [a 1]]]");
+    check(&mut c, &["xtrim", "s", "maxlen", "0"], "2");
+    check(&mut c, &["xinfo", "stream", "s"], "[length 0 radix-tree-keys 0 radix-tree-nodes 1 last-generated-id 1700000000256-1 max-deleted-entry-id 70000-6 entries-added 11 recorded-first-entry-id 0-0 groups 0 first-entry nil last-entry nil]");
+}

@@ -860,12 +860,36 @@ impl StreamValue {
         }
     }
 
-    /// An approximation of the radix tree's node count for XINFO.
+    /// The node count of Redis's radix tree over the same node keys (XINFO's
+    /// radix-tree-nodes): 16-byte big-endian IDs in a maximally compressed radix tree have a
+    /// node at the root, at each branching prefix, at each child of a branching prefix, and
+    /// at each key. Branching prefixes are the common prefixes of neighbouring keys.
     pub fn rax_nodes(&self) -> usize {
-        match self.nodes.len() {
-            0 => 1,
-            n => n * 2,
+        fn enc(id: &StreamId) -> [u8; 16] {
+            let mut k = [0u8; 16];
+            k[..8].copy_from_slice(&id.ms.to_be_bytes());
+            k[8..].copy_from_slice(&id.seq.to_be_bytes());
+            k
         }
+        fn prefix(k: &[u8; 16], len: usize) -> (u8, [u8; 16]) {
+            let mut p = [0u8; 16];
+            p[..len].copy_from_slice(&k[..len]);
+            (len as u8, p)
+        }
+        let keys: Vec<[u8; 16]> = self.nodes.keys().map(enc).collect();
+        let mut set: std::collections::HashSet<(u8, [u8; 16])> =
+            std::collections::HashSet::with_capacity(keys.len() * 3 + 1);
+        set.insert((0, [0u8; 16]));
+        for (i, k) in keys.iter().enumerate() {
+            set.insert((16, *k));
+            if let Some(n) = keys.get(i + 1) {
+                let l = k.iter().zip(n.iter()).take_while(|(a, b)| a == b).count();
+                set.insert(prefix(k, l));
+                set.insert(prefix(k, l + 1));
+                set.insert(prefix(n, l + 1));
+            }
+        }
+        set.len()
     }
 }
 
