@@ -202,6 +202,9 @@ struct Node {
     added: u32,
     /// Length of the master header.
     hdr: u32,
+    /// ID of the last entry appended, even if deleted since (Redis keeps deleted entries
+    /// in the listpack, and approximate MINID trimming looks at the last one).
+    last_added: StreamId,
 }
 
 fn put_varint(buf: &mut Vec<u8>, mut v: u64) {
@@ -421,6 +424,7 @@ impl Node {
         }
         self.live += 1;
         self.added += 1;
+        self.last_added = id;
     }
 
     fn new_with_master(fv: &[&[u8]]) -> Node {
@@ -436,6 +440,7 @@ impl Node {
             live: 0,
             added: 0,
             hdr,
+            last_added: StreamId::MIN,
         }
     }
 }
@@ -663,8 +668,11 @@ impl StreamValue {
     }
 
     fn compute_last_entry(&self) -> Option<StreamId> {
-        let (mid, node) = self.nodes.iter().next_back()?;
-        node.offsets(*mid).last().map(|x| x.0)
+        // Nodes emptied by a partial trim may hold no live entry.
+        self.nodes
+            .iter()
+            .rev()
+            .find_map(|(mid, node)| node.offsets(*mid).last().map(|x| x.0))
     }
 
     /// Deletes one entry. Returns whether it existed.
@@ -733,10 +741,7 @@ impl StreamValue {
             }
             let remove_node = match how {
                 Trim::MaxLen(max) => self.length - entries >= max,
-                Trim::MinId(min) => match node.offsets(mid).last() {
-                    Some(&(last, _, _)) => last < min,
-                    None => true,
-                },
+                Trim::MinId(min) => node.last_added < min,
             };
             if remove_node {
                 self.nodes.remove(&mid);
@@ -768,9 +773,7 @@ impl StreamValue {
             node.live -= n as u32;
             self.length -= n;
             deleted += n;
-            if node.live == 0 {
-                self.nodes.remove(&mid);
-            }
+            // Like Redis, a node emptied by a partial trim stays (until trimmed whole).
             break;
         }
         if deleted > 0 {
