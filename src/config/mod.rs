@@ -35,6 +35,12 @@ pub struct Hot {
     pub latency_threshold: AtomicU64,
     pub stream_node_max_bytes: AtomicU64,
     pub stream_node_max_entries: AtomicU64,
+    /// Small-collection encoding thresholds (hashes and sets).
+    pub hash_max_listpack_entries: AtomicU64,
+    pub hash_max_listpack_value: AtomicU64,
+    pub set_max_intset_entries: AtomicU64,
+    pub set_max_listpack_entries: AtomicU64,
+    pub set_max_listpack_value: AtomicU64,
 }
 
 pub struct Config {
@@ -412,6 +418,21 @@ impl Config {
                 .store(num() as u64, Ordering::Relaxed),
             "stream-node-max-entries" => h
                 .stream_node_max_entries
+                .store(num() as u64, Ordering::Relaxed),
+            "hash-max-listpack-entries" => h
+                .hash_max_listpack_entries
+                .store(num() as u64, Ordering::Relaxed),
+            "hash-max-listpack-value" => h
+                .hash_max_listpack_value
+                .store(num() as u64, Ordering::Relaxed),
+            "set-max-intset-entries" => h
+                .set_max_intset_entries
+                .store(num() as u64, Ordering::Relaxed),
+            "set-max-listpack-entries" => h
+                .set_max_listpack_entries
+                .store(num() as u64, Ordering::Relaxed),
+            "set-max-listpack-value" => h
+                .set_max_listpack_value
                 .store(num() as u64, Ordering::Relaxed),
             _ => {}
         }
