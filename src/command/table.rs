@@ -477,25 +477,35 @@ mod tests {
 
     #[test]
     fn key_positions() {
-        assert_eq!(spec("get").key_positions(&args("get k")), vec![1]);
+        assert_eq!(spec("get").key_positions(&args("get k")).to_vec(), vec![1]);
         assert_eq!(
-            spec("mset").key_positions(&args("mset a 1 b 2")),
+            spec("mset").key_positions(&args("mset a 1 b 2")).to_vec(),
             vec![1, 3]
         );
-        assert_eq!(spec("del").key_positions(&args("del a b c")), vec![1, 2, 3]);
         assert_eq!(
-            spec("blpop").key_positions(&args("blpop a b 0")),
+            spec("del").key_positions(&args("del a b c")).to_vec(),
+            vec![1, 2, 3]
+        );
+        assert_eq!(
+            spec("blpop").key_positions(&args("blpop a b 0")).to_vec(),
             vec![1, 2]
         );
         assert_eq!(
-            spec("zunionstore").key_positions(&args("zunionstore d 2 a b weights 1 2")),
+            spec("zunionstore")
+                .key_positions(&args("zunionstore d 2 a b weights 1 2"))
+                .to_vec(),
             vec![1, 3, 4]
         );
         assert_eq!(
-            spec("xread").key_positions(&args("xread count 1 streams a b 0 0")),
+            spec("xread")
+                .key_positions(&args("xread count 1 streams a b 0 0"))
+                .to_vec(),
             vec![4, 5]
         );
-        assert_eq!(spec("eval").key_positions(&args("eval s 1 k a")), vec![3]);
+        assert_eq!(
+            spec("eval").key_positions(&args("eval s 1 k a")).to_vec(),
+            vec![3]
+        );
         assert!(spec("mset").has(flags::DENYOOM));
     }
 }
