@@ -420,8 +420,7 @@ fn xadd(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 
 fn xtrim(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let key = &args[1];
-    let (a, i) = tri!(parse_add_trim(ctx, args, false));
-    let _ = i;
+    let (a, _) = tri!(parse_add_trim(ctx, args, false));
     let s = match tri!(write_stream(ctx, key)) {
         None => return Reply::Int(0),
         Some(s) => s,
@@ -1454,9 +1453,6 @@ fn xgroup(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             }
             let s = write_stream(ctx, key).unwrap().unwrap();
             if s.groups.contains_key(&gname[..]) {
-                if !exists {
-                    // Can't happen: a new stream has no groups.
-                }
                 return Reply::err("BUSYGROUP Consumer Group name already exists");
             }
             s.groups
