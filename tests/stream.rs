@@ -2452,3 +2452,79 @@ fn xinfo_radix_tree_counts() {
     check(&mut c, &["xtrim", "s", "maxlen", "0"], "2");
     check(&mut c, &["xinfo", "stream", "s"], "[length 0 radix-tree-keys 0 radix-tree-nodes 1 last-generated-id 1700000000256-1 max-deleted-entry-id 70000-6 entries-added 11 recorded-first-entry-id 0-0 groups 0 first-entry nil last-entry nil]");
 }
+
+#[test]
+fn every_blocked_reader_sees_each_change() {
+    // Clients are woken one at a time; one that can't use an entry (its group's other
+    // consumer took it, or it waits for a later ID) must pass the wake-up on, so readers
+    // queued behind it are served by the same XADD.
+    let s = TestServer::start();
+    let mut c = s.conn();
+    check(
+        &mut c,
+        &["xgroup", "create", "s", "g1", "$", "mkstream"],
+        "OK",
+    );
+    check(&mut c, &["xgroup", "create", "s", "g2", "$"], "OK");
+    let mut later = s.raw();
+    send(
+        &mut later,
+        &["XREAD", "BLOCK", "0", "STREAMS", "s", "100-0"],
+    );
+    let mut g1: Vec<Raw> = (0..2).map(|_| s.raw()).collect();
+    let mut g2: Vec<Raw> = (0..2).map(|_| s.raw()).collect();
+    for (i, r) in g1.iter_mut().enumerate() {
+        send(
+            r,
+            &[
+                "XREADGROUP",
+                "GROUP",
+                "g1",
+                &format!("a{i}"),
+                "BLOCK",
+                "0",
+                "STREAMS",
+                "s",
+                ">",
+            ],
+        );
+    }
+    for (i, r) in g2.iter_mut().enumerate() {
+        send(
+            r,
+            &[
+                "XREADGROUP",
+                "GROUP",
+                "g2",
+                &format!("b{i}"),
+                "BLOCK",
+                "0",
+                "STREAMS",
+                "s",
+                ">",
+            ],
+        );
+    }
+    let mut plain = s.raw();
+    send(&mut plain, &["XREAD", "BLOCK", "0", "STREAMS", "s", "$"]);
+    wait_blocked(&mut c, 6);
+    q(&mut c, &["xadd", "s", "1-0", "f", "v"]);
+    let want =
+        b"*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n1-0\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n".to_vec();
+    // The plain reader and one consumer of each group get the entry.
+    assert_eq!(plain.read_reply(), want);
+    assert_eq!(g1[0].read_reply(), want);
+    assert_eq!(g2[0].read_reply(), want);
+    check(&mut c, &["xpending", "s", "g1"], "[1 1-0 1-0 [[a0 1]]]");
+    check(&mut c, &["xpending", "s", "g2"], "[1 1-0 1-0 [[b0 1]]]");
+    // The others are still blocked, and get the next entries.
+    q(&mut c, &["xadd", "s", "2-0", "f", "w"]);
+    let want2 =
+        b"*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n2-0\r\n*2\r\n$1\r\nf\r\n$1\r\nw\r\n".to_vec();
+    assert_eq!(g1[1].read_reply(), want2);
+    assert_eq!(g2[1].read_reply(), want2);
+    q(&mut c, &["xadd", "s", "101-0", "f", "x"]);
+    let want3 =
+        b"*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$5\r\n101-0\r\n*2\r\n$1\r\nf\r\n$1\r\nx\r\n".to_vec();
+    assert_eq!(later.read_reply(), want3);
+}
