@@ -2000,7 +2000,9 @@ fn wait_blocked(c: &mut redis::Connection, n: usize) {
                 continue;
             }
         }
-        std::thread::sleep(Duration::from_millis(50));
+        // Without INFO, give the blocked connections time to register their wait (they
+        // flush the PONG just before registering).
+        std::thread::sleep(Duration::from_millis(250));
         return;
     }
     panic!("clients did not block");
