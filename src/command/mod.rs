@@ -278,12 +278,22 @@ impl<'a> Ctx<'a> {
             Some(e) if !e.is_expired(now) => (false, e.expire_at),
             _ => (true, 0),
         };
+        let replaces_stream = matches!(
+            part.get(pos.hash, key),
+            Some(Entry {
+                value: Value::Stream(_),
+                ..
+            })
+        ) && !matches!(value, Value::Stream(_));
         let mut entry = Entry::new(value);
         entry.expire_at = if keep_ttl { old_expire } else { expire_at };
         part.put(pos.hash, key, entry);
         self.modified_in(db, key);
         if is_new {
             self.notify_in(db, crate::config::notify::NEW, "new", key);
+        }
+        if replaces_stream {
+            self.signal_deleted_stream(db, key);
         }
     }
 
@@ -294,13 +304,23 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn delete_in(&mut self, db: usize, key: &[u8]) -> bool {
-        if self.lookup_in(db, key).is_none() {
-            return false;
-        }
+        let was_stream = match self.lookup_in(db, key) {
+            None => return false,
+            Some(e) => matches!(e.value, Value::Stream(_)),
+        };
         let pos = self.pos(key);
         self.db_part(db, pos).remove(pos.hash, key);
         self.modified_in(db, key);
+        if was_stream {
+            self.signal_deleted_stream(db, key);
+        }
         true
+    }
+
+    /// A stream key went away (deleted, renamed, overwritten): clients blocked in
+    /// XREADGROUP on it must be woken to get their error (Redis 7.2 signals deleted keys).
+    fn signal_deleted_stream(&mut self, db: usize, key: &[u8]) {
+        self.ready_keys.push((db, Bytes::copy_from_slice(key)));
     }
 
     /// Removes and returns a key's entry (expiry-aware), e.g. for RENAME/MOVE.
@@ -309,6 +329,15 @@ impl<'a> Ctx<'a> {
         let pos = self.pos(key);
         let e = self.db_part(db, pos).remove(pos.hash, key).map(|(_, e)| e);
         self.modified_in(db, key);
+        if matches!(
+            e,
+            Some(Entry {
+                value: Value::Stream(_),
+                ..
+            })
+        ) {
+            self.signal_deleted_stream(db, key);
+        }
         e
     }
 

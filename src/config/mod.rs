@@ -39,6 +39,8 @@ pub struct Hot {
     pub pubsub_obuf_hard: AtomicU64,
     pub pubsub_obuf_soft: AtomicU64,
     pub pubsub_obuf_secs: AtomicU64,
+    pub stream_node_max_bytes: AtomicU64,
+    pub stream_node_max_entries: AtomicU64,
     /// Small-collection encoding thresholds (hashes and sets).
     pub hash_max_listpack_entries: AtomicU64,
     pub hash_max_listpack_value: AtomicU64,
@@ -434,6 +436,12 @@ impl Config {
                     }
                 }
             }
+            "stream-node-max-bytes" => h
+                .stream_node_max_bytes
+                .store(num() as u64, Ordering::Relaxed),
+            "stream-node-max-entries" => h
+                .stream_node_max_entries
+                .store(num() as u64, Ordering::Relaxed),
             "hash-max-listpack-entries" => h
                 .hash_max_listpack_entries
                 .store(num() as u64, Ordering::Relaxed),
