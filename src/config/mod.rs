@@ -33,6 +33,7 @@ pub struct Hot {
     pub lfu_log_factor: AtomicU32,
     pub lfu_decay_time: AtomicU32,
     pub latency_threshold: AtomicU64,
+    pub list_max_listpack_size: AtomicI64,
 }
 
 pub struct Config {
@@ -402,6 +403,7 @@ impl Config {
                 .store(num() as u32, Ordering::Relaxed),
             "lfu-log-factor" => h.lfu_log_factor.store(num() as u32, Ordering::Relaxed),
             "lfu-decay-time" => h.lfu_decay_time.store(num() as u32, Ordering::Relaxed),
+            "list-max-listpack-size" => h.list_max_listpack_size.store(num(), Ordering::Relaxed),
             "latency-monitor-threshold" => {
                 h.latency_threshold.store(num() as u64, Ordering::Relaxed)
             }
