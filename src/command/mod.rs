@@ -59,6 +59,30 @@ impl<'a> Locks<'a> {
         Locks::acquire(store, (0..store.nshards()).collect())
     }
 
+    /// Makes sure `shards` are held, without ever waiting for a lock out of ascending
+    /// order: shards above the highest held are locked, lower ones only if free right now.
+    /// Returns false if one could not be taken (the caller must retry with other locks).
+    pub fn ensure(&mut self, shards: &[usize]) -> bool {
+        let mut want: Vec<usize> = shards
+            .iter()
+            .copied()
+            .filter(|s| !self.held.iter().any(|(h, _)| h == s))
+            .collect();
+        want.sort_unstable();
+        want.dedup();
+        for s in want {
+            let max = self.held.iter().map(|(h, _)| *h).max();
+            if max.is_none_or(|m| m < s) {
+                self.held.push((s, self.store.lock(s)));
+            } else if let Some(g) = self.store.try_lock(s) {
+                self.held.push((s, g));
+            } else {
+                return false;
+            }
+        }
+        true
+    }
+
     pub fn holds_all(&self) -> bool {
         self.held.len() == self.store.nshards()
     }
@@ -129,6 +153,10 @@ pub struct Ctx<'a> {
     pub ready_keys: Vec<(usize, Bytes)>,
     /// True while running inside EXEC or a script (blocking commands don't block there).
     pub in_exec: bool,
+    /// Set with `block` to have the client served in place, under the writer's locks, as
+    /// soon as one of its keys holds a value of this type (see `crate::blocking`); None =
+    /// woken to run its command again.
+    pub block_atomic: Option<&'static str>,
 }
 
 impl<'a> Ctx<'a> {
@@ -144,6 +172,7 @@ impl<'a> Ctx<'a> {
             block: None,
             ready_keys: Vec::new(),
             in_exec: false,
+            block_atomic: None,
         }
     }
 
@@ -254,10 +283,14 @@ impl<'a> Ctx<'a> {
             Some(e) if !e.is_expired(now) => e.expire_at,
             _ => 0,
         };
+        let blockable = matches!(value, Value::List(_) | Value::ZSet(_) | Value::Stream(_));
         let mut entry = Entry::new(value);
         entry.expire_at = if keep_ttl { old_expire } else { expire_at };
         part.put(pos.hash, key, entry);
         self.modified_in(db, key);
+        if blockable {
+            self.signal_ready_in(db, key);
+        }
     }
 
     /// Deletes a key (expiry-aware). Returns whether it existed.
@@ -287,9 +320,16 @@ impl<'a> Ctx<'a> {
 
     /// Puts a whole entry (value + expiry) under a key, e.g. for RENAME/MOVE/COPY.
     pub fn put_entry_in(&mut self, db: usize, key: &[u8], entry: Entry) {
+        let blockable = matches!(
+            entry.value,
+            Value::List(_) | Value::ZSet(_) | Value::Stream(_)
+        );
         let pos = self.pos(key);
         self.db_part(db, pos).put(pos.hash, key, entry);
         self.modified_in(db, key);
+        if blockable {
+            self.signal_ready_in(db, key);
+        }
     }
 
     /// Sets the expiry of an existing key (0 removes it).
@@ -344,7 +384,18 @@ impl<'a> Ctx<'a> {
     /// Marks a key as ready for clients blocked on it (list push, ZADD, XADD).
     pub fn signal_ready(&mut self, key: &[u8]) {
         let db = self.client.db;
-        self.ready_keys.push((db, Bytes::copy_from_slice(key)));
+        self.signal_ready_in(db, key);
+    }
+
+    pub fn signal_ready_in(&mut self, db: usize, key: &[u8]) {
+        // Waiters register under their keys' locks, so a writer holding the key's lock
+        // sees them here.
+        if self.srv.waiters.is_empty() {
+            return;
+        }
+        if !self.ready_keys.iter().any(|(d, k)| *d == db && k == key) {
+            self.ready_keys.push((db, Bytes::copy_from_slice(key)));
+        }
     }
 
     /// Runs `f` on every shard's part of database `db`. Uses the held locks if the command

@@ -177,6 +177,8 @@ pub struct Client {
     /// Out-of-band messages to this connection (pub/sub, monitor lines), already encoded
     /// for its protocol, written between replies.
     pub push_tx: tokio::sync::mpsc::UnboundedSender<bytes::Bytes>,
+    /// Set by the dispatcher when the command blocked: what the connection waits on.
+    pub waiter: Option<Arc<crate::blocking::Waiter>>,
 }
 
 impl Client {
@@ -195,6 +197,7 @@ impl Client {
             close_after_reply: false,
             enter_monitor: false,
             push_tx,
+            waiter: None,
         }
     }
 
