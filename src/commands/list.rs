@@ -591,11 +591,7 @@ fn parse_mpop(args: &[Bytes], at: usize) -> Result<(Vec<Bytes>, bool, usize), Re
         }
         j += 1;
     }
-    Ok((
-        args[at + 1..where_idx].to_vec(),
-        head,
-        count.unwrap_or(1),
-    ))
+    Ok((args[at + 1..where_idx].to_vec(), head, count.unwrap_or(1)))
 }
 
 fn lmpop(ctx: &mut Ctx, args: &[Bytes]) -> Reply {

@@ -5,13 +5,13 @@
 use super::client::{Client, ClientInfo};
 use super::dispatch;
 use super::{log, Server};
+use crate::blocking::{WaitState, Waiter};
 use crate::resp::{Limits, RequestParser};
 use bytes::{Bytes, BytesMut};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use crate::blocking::{WaitState, Waiter};
 use tokio::sync::mpsc;
 
 pub async fn accept_loop(srv: Arc<Server>, listener: TcpListener) {
