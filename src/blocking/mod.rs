@@ -32,6 +32,9 @@ pub enum WaitState {
     Waiting,
     /// A re-run waiter was told to run its command again.
     Woken,
+    /// A writer is running its command right now (the state lock is not held meanwhile,
+    /// so two writers never wait on each other through it).
+    Serving,
     /// Served in place: the reply to send.
     Served(Reply),
     /// Timed out, unblocked or gone: no longer to be served.
@@ -56,10 +59,12 @@ pub struct Waiter {
     pub notify: Notify,
 }
 
+type Queues = HashMap<(usize, Bytes), VecDeque<Arc<Waiter>>>;
+
 /// Clients blocked on keys, in arrival order per key.
 #[derive(Default)]
 pub struct Waiters {
-    map: Mutex<HashMap<(usize, Bytes), VecDeque<Arc<Waiter>>>>,
+    map: Mutex<Queues>,
     count: AtomicUsize,
     seq: AtomicU64,
 }
@@ -197,39 +202,49 @@ pub fn serve_ready(ctx: &mut Ctx) -> Vec<(usize, Bytes)> {
     // (BLMOVE k k).
     while let Some((db, key)) = queue.pop_front() {
         for w in srv.waiters.queue(db, &key) {
-            let mut st = w.state.lock();
-            if !matches!(*st, WaitState::Waiting) {
-                continue;
-            }
-            let Some(want) = w.atomic else {
-                *st = WaitState::Woken;
-                w.notify.notify_one();
-                break;
+            let want = {
+                let mut st = w.state.lock();
+                if !matches!(*st, WaitState::Waiting) {
+                    continue;
+                }
+                let Some(want) = w.atomic else {
+                    *st = WaitState::Woken;
+                    w.notify.notify_one();
+                    break;
+                };
+                *st = WaitState::Serving;
+                want
             };
+            let back_to_waiting = || *w.state.lock() = WaitState::Waiting;
             // Served only when the key holds the type the client waits for (a list
             // waiter stays blocked on a key that became a string, as in Redis).
             let ty = ctx.lookup_in(db, &key).map(|e| e.value.type_name());
             if ty != Some(want) {
+                back_to_waiting();
                 break;
             }
             let Ok(cmd) = crate::server::dispatch::lookup(srv, &w.args) else {
+                back_to_waiting();
                 break;
             };
             if let Some(shards) = crate::server::dispatch::shards_for(srv, &cmd, &w.args) {
                 if !ctx.locks.ensure(&shards) {
+                    back_to_waiting();
                     deferred.push((db, key.clone()));
                     break;
                 }
             }
             match run_for(ctx, &w, &cmd) {
                 Some(reply) => {
-                    *st = WaitState::Served(reply);
-                    drop(st);
+                    *w.state.lock() = WaitState::Served(reply);
                     w.notify.notify_one();
                     srv.waiters.unregister(&w);
                     queue.extend(std::mem::take(&mut ctx.ready_keys));
                 }
-                None => break,
+                None => {
+                    back_to_waiting();
+                    break;
+                }
             }
         }
     }

@@ -236,7 +236,16 @@ async fn run_command(
         }
         let woke = wait_blocked(srv, sock, info, &w).await;
         // Whatever woke us, a reply already served wins (it consumed data).
-        let state = std::mem::replace(&mut *w.state.lock(), WaitState::Cancelled);
+        let state = loop {
+            {
+                let mut st = w.state.lock();
+                if !matches!(*st, WaitState::Serving) {
+                    break std::mem::replace(&mut *st, WaitState::Cancelled);
+                }
+            }
+            // A writer is running our command this very moment: its outcome decides.
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        };
         crate::blocking::finish(srv, &w);
         if matches!(woke, Wake::Killed) {
             return Err(Stop::Closed);
@@ -308,7 +317,7 @@ async fn wait_blocked(
         };
         tokio::select! {
             _ = w.notify.notified() => {
-                if !matches!(*w.state.lock(), WaitState::Waiting) {
+                if matches!(*w.state.lock(), WaitState::Served(_) | WaitState::Woken) {
                     return Wake::Ready;
                 }
             }
