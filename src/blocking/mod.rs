@@ -16,7 +16,7 @@
 //! - Re-run (the default): the longest-waiting client is notified and runs its command
 //!   again itself.
 
-use crate::command::{Ctx, Locks, Propagate};
+use crate::command::{Ctx, Locks};
 use crate::resp::Reply;
 use crate::server::client::{Client, ClientInfo};
 use crate::server::Server;
@@ -271,18 +271,7 @@ fn run_for(ctx: &mut Ctx, w: &Waiter, cmd: &crate::command::CommandSpec) -> Opti
     let out = if blocked {
         None
     } else {
-        if ctx.dirty > 0 {
-            srv.dirty.fetch_add(ctx.dirty, Ordering::Relaxed);
-            match std::mem::take(&mut ctx.propagate) {
-                Propagate::AsIs if cmd.is_write() => srv.propagate_effect(w.db, w.args.clone()),
-                Propagate::Rewritten(cmds) => {
-                    for c in cmds {
-                        srv.propagate_effect(w.db, c);
-                    }
-                }
-                _ => {}
-            }
-        }
+        crate::server::dispatch::propagate(ctx, cmd, &w.args);
         cmd.stats.calls.fetch_add(1, Ordering::Relaxed);
         cmd.stats
             .usec

@@ -83,6 +83,11 @@ impl<'a> Locks<'a> {
         true
     }
 
+    /// Whether the shard is locked by these guards.
+    pub fn holds(&self, idx: usize) -> bool {
+        self.held.iter().any(|(s, _)| *s == idx)
+    }
+
     pub fn holds_all(&self) -> bool {
         self.held.len() == self.store.nshards()
     }
@@ -157,6 +162,9 @@ pub struct Ctx<'a> {
     /// soon as one of its keys holds a value of this type (see `crate::blocking`); None =
     /// woken to run its command again.
     pub block_atomic: Option<&'static str>,
+    /// Inside EXEC/a script: whether MULTI was already fed to AOF/replicas, so the
+    /// effects of the whole transaction replay atomically (closed by EXEC).
+    pub multi_emitted: bool,
 }
 
 impl<'a> Ctx<'a> {
@@ -173,6 +181,7 @@ impl<'a> Ctx<'a> {
             ready_keys: Vec::new(),
             in_exec: false,
             block_atomic: None,
+            multi_emitted: false,
         }
     }
 
@@ -224,13 +233,16 @@ impl<'a> Ctx<'a> {
     pub fn lookup_read(&mut self, key: &[u8]) -> Option<&mut Entry> {
         let srv = self.srv;
         let db = self.client.db;
-        let found = self.lookup_in(db, key).is_some();
-        srv.stats.count_lookup(found);
-        if !found {
+        if self.lookup_in(db, key).is_none() {
+            srv.stats.count_lookup(false);
             self.notify(crate::config::notify::KEY_MISS, "keymiss", key);
             return None;
         }
-        self.lookup_in(db, key)
+        srv.stats.count_lookup(true);
+        // Second lookup only to satisfy the borrow checker (the first borrow ends at the
+        // None branch); it is a hit in the same bucket, already in cache.
+        let pos = self.pos(key);
+        self.db_part(db, pos).get_mut(pos.hash, key)
     }
 
     /// Whether the key exists (expiry-aware), without touching its LRU.
@@ -243,7 +255,9 @@ impl<'a> Ctx<'a> {
 
     /// Deletes an expired key: stats, `expired` event, and a DEL to AOF/replicas.
     fn expire_now(&mut self, db: usize, pos: KeyPos, key: &[u8]) {
-        self.db_part(db, pos).remove(pos.hash, key);
+        let part = self.db_part(db, pos);
+        part.remove(pos.hash, key);
+        part.touch_watched(key);
         self.srv
             .stats
             .expired_keys
@@ -252,7 +266,6 @@ impl<'a> Ctx<'a> {
             db,
             vec![Bytes::from_static(b"DEL"), Bytes::copy_from_slice(key)],
         );
-        self.srv.watch_touch(db, key);
         self.events.push(Event {
             flag: crate::config::notify::EXPIRED,
             event: "expired",
@@ -352,7 +365,8 @@ impl<'a> Ctx<'a> {
 
     pub fn modified_in(&mut self, db: usize, key: &[u8]) {
         self.dirty += 1;
-        self.srv.watch_touch(db, key);
+        let pos = self.pos(key);
+        self.db_part(db, pos).touch_watched(key);
     }
 
     /// Queues a keyspace notification for `key` in the current database.

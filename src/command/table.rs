@@ -3,6 +3,7 @@
 //! Commands without a handler are not in the table, so they are "unknown" like in Redis.
 
 use super::{Handler, LockMode};
+use ahash::AHashMap;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -113,7 +114,7 @@ pub struct CommandSpec {
     pub syntax: String,
     pub handler: Option<Handler>,
     pub lock: LockMode,
-    pub subcommands: HashMap<String, Arc<CommandSpec>>,
+    pub subcommands: AHashMap<String, Arc<CommandSpec>>,
     pub stats: CmdStats,
 }
 
@@ -344,7 +345,7 @@ impl Registry {
 }
 
 pub struct CommandTable {
-    cmds: HashMap<String, Arc<CommandSpec>>,
+    cmds: AHashMap<String, Arc<CommandSpec>>,
 }
 
 /// Placeholder handler for container commands (their subcommands do the work).
@@ -373,7 +374,7 @@ impl CommandTable {
             syntax: m.syntax.clone(),
             handler,
             lock,
-            subcommands: HashMap::new(),
+            subcommands: AHashMap::new(),
             stats: CmdStats::default(),
         };
         for (name, h, lock) in &reg.registered {
@@ -461,7 +462,7 @@ mod tests {
             syntax: String::new(),
             handler: None,
             lock: LockMode::Keys,
-            subcommands: HashMap::new(),
+            subcommands: AHashMap::new(),
             stats: CmdStats::default(),
         }
     }

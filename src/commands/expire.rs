@@ -66,6 +66,7 @@ impl ActiveExpire {
                         let nexp = expired.len();
                         for (h, k) in expired {
                             part.remove(h, &k);
+                            part.touch_watched(&k);
                             srv.stats.expired_keys.fetch_add(1, Ordering::Relaxed);
                             srv.propagate_effect(
                                 db,
@@ -74,7 +75,6 @@ impl ActiveExpire {
                                     bytes::Bytes::copy_from_slice(&k),
                                 ],
                             );
-                            srv.watch_touch(db, &k);
                             events.push(crate::command::Event {
                                 flag: crate::config::notify::EXPIRED,
                                 event: "expired",

@@ -18,7 +18,8 @@ pub struct ClientInfo {
     pub lib_ver: Mutex<Option<String>>,
     pub db: AtomicUsize,
     pub proto: AtomicU8,
-    pub last_cmd: Mutex<String>,
+    /// The last command run (CLIENT LIST `cmd`); an Arc clone, so no allocation per command.
+    pub last_cmd: Mutex<Option<Arc<crate::command::CommandSpec>>>,
     pub sub_channels: AtomicUsize,
     pub sub_patterns: AtomicUsize,
     pub sub_shard_channels: AtomicUsize,
@@ -56,7 +57,7 @@ impl ClientInfo {
             lib_ver: Mutex::new(None),
             db: AtomicUsize::new(0),
             proto: AtomicU8::new(2),
-            last_cmd: Mutex::new("NULL".into()),
+            last_cmd: Mutex::new(None),
             sub_channels: AtomicUsize::new(0),
             sub_patterns: AtomicUsize::new(0),
             sub_shard_channels: AtomicUsize::new(0),
@@ -142,7 +143,11 @@ impl ClientInfo {
             self.obuf.load(Ordering::Relaxed),
             self.omem.load(Ordering::Relaxed),
             self.qbuf.load(Ordering::Relaxed) + self.omem.load(Ordering::Relaxed) + 1024,
-            self.last_cmd.lock(),
+            self.last_cmd
+                .lock()
+                .as_ref()
+                .map(|c| c.name.clone())
+                .unwrap_or_else(|| "NULL".into()),
             self.user,
             self.proto.load(Ordering::Relaxed),
             self.lib_name.lock().clone().unwrap_or_default(),
@@ -179,6 +184,14 @@ pub struct Client {
     pub push_tx: tokio::sync::mpsc::UnboundedSender<bytes::Bytes>,
     /// Set by the dispatcher when the command blocked: what the connection waits on.
     pub waiter: Option<Arc<crate::blocking::Waiter>>,
+    /// Commands queued since MULTI (None = not in a transaction).
+    pub multi: Option<Vec<(Arc<crate::command::CommandSpec>, Vec<bytes::Bytes>)>>,
+    /// A command was rejected while queueing: EXEC must abort (EXECABORT).
+    pub multi_error: bool,
+    /// Set by writers when a WATCHed key changes.
+    pub watch_flag: crate::store::WatchFlag,
+    /// WATCHed keys: (db, key, expiry at WATCH time).
+    pub watched: Vec<(usize, bytes::Bytes, u64)>,
 }
 
 impl Client {
@@ -198,6 +211,10 @@ impl Client {
             enter_monitor: false,
             push_tx,
             waiter: None,
+            multi: None,
+            multi_error: false,
+            watch_flag: Default::default(),
+            watched: Vec::new(),
         }
     }
 

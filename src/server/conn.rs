@@ -84,6 +84,7 @@ async fn handle(srv: Arc<Server>, mut sock: TcpStream, info: Arc<ClientInfo>) {
         &mut push_rx,
     )
     .await;
+    crate::commands::transaction::on_disconnect(&srv, &mut client);
     let _ = sock.shutdown().await;
 }
 
@@ -222,7 +223,6 @@ async fn run_command(
     wait_if_paused(srv, sock, out, &args).await?;
     // RESP3 pushes queue in the channel while blocked and are written after the reply.
     let _ = &push_rx;
-    *info.last_cmd.lock() = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
     let mut outcome = dispatch::execute(srv, client, &args);
     while outcome.block.take().is_some() {
         let Some(w) = client.waiter.take() else {

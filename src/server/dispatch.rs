@@ -91,12 +91,38 @@ pub fn execute(srv: &Server, client: &mut Client, args: &[Bytes]) -> Outcome {
         cmd.stats.rejected.fetch_add(1, Ordering::Relaxed);
         return reject(srv, client, Reply::err("NOAUTH Authentication required."));
     }
+    if client.multi.is_some() && !is_transaction_control(&cmd.name) {
+        if cmd.has(flags::NO_MULTI) {
+            cmd.stats.rejected.fetch_add(1, Ordering::Relaxed);
+            return reject(
+                srv,
+                client,
+                Reply::err("ERR Command not allowed inside a transaction"),
+            );
+        }
+        let q = client.multi.as_mut().expect("in MULTI");
+        q.push((cmd, args.to_vec()));
+        client.info.multi.store(q.len() as i64, Ordering::Relaxed);
+        return finish_reply(client, Reply::status("QUEUED"));
+    }
     run(srv, client, &cmd, args)
 }
 
+/// Commands that run immediately even inside MULTI (Redis's processCommand list).
+fn is_transaction_control(name: &str) -> bool {
+    matches!(
+        name,
+        "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
+    )
+}
+
+/// A command refused before running; inside MULTI it also dooms the transaction.
 fn reject(srv: &Server, client: &mut Client, r: Reply) -> Outcome {
     if let Reply::Error(e) = &r {
         srv.stats.count_error(e);
+    }
+    if client.multi.is_some() {
+        client.multi_error = true;
     }
     finish_reply(client, r)
 }
@@ -120,6 +146,7 @@ fn finish_reply(client: &mut Client, r: Reply) -> Outcome {
 /// Runs a looked-up command: locks, handler, effects, stats.
 pub fn run(srv: &Server, client: &mut Client, cmd: &Arc<CommandSpec>, args: &[Bytes]) -> Outcome {
     let start = std::time::Instant::now();
+    *client.info.last_cmd.lock() = Some(cmd.clone());
     let locks = match shards_for(srv, cmd, args) {
         None => Locks::none(&srv.store),
         Some(s) => Locks::acquire(&srv.store, s),
@@ -127,19 +154,7 @@ pub fn run(srv: &Server, client: &mut Client, cmd: &Arc<CommandSpec>, args: &[By
     let handler = cmd.handler.expect("registered command has a handler");
     let mut ctx = Ctx::new(srv, client, locks);
     let reply = handler(&mut ctx, args);
-    if ctx.dirty > 0 {
-        srv.dirty.fetch_add(ctx.dirty, Ordering::Relaxed);
-        let db = ctx.client.db;
-        match std::mem::take(&mut ctx.propagate) {
-            Propagate::AsIs if cmd.is_write() => srv.propagate_effect(db, args.to_vec()),
-            Propagate::Rewritten(cmds) => {
-                for c in cmds {
-                    srv.propagate_effect(db, c);
-                }
-            }
-            _ => {}
-        }
-    }
+    propagate(&mut ctx, cmd, args);
     // Still under the locks: register a blocked client, serve clients blocked on keys
     // this command made ready (crate::blocking).
     let mut block = ctx.block.take();
@@ -154,6 +169,54 @@ pub fn run(srv: &Server, client: &mut Client, cmd: &Arc<CommandSpec>, args: &[By
         return Outcome { reply: None, block };
     }
     finish_reply(client, reply)
+}
+
+/// Feeds the command's write effect to AOF/replicas (still under the shard locks).
+pub fn propagate(ctx: &mut Ctx, cmd: &CommandSpec, args: &[Bytes]) {
+    if ctx.dirty == 0 {
+        ctx.propagate = Propagate::AsIs;
+        return;
+    }
+    let srv = ctx.srv;
+    srv.dirty.fetch_add(ctx.dirty, Ordering::Relaxed);
+    ctx.dirty = 0;
+    let db = ctx.client.db;
+    let effects = match std::mem::take(&mut ctx.propagate) {
+        Propagate::AsIs if cmd.is_write() => vec![args.to_vec()],
+        Propagate::Rewritten(cmds) => cmds,
+        _ => return,
+    };
+    if ctx.in_exec && !ctx.multi_emitted && !effects.is_empty() {
+        ctx.multi_emitted = true;
+        srv.propagate_effect(db, vec![Bytes::from_static(b"MULTI")]);
+    }
+    for e in effects {
+        srv.propagate_effect(db, e);
+    }
+}
+
+/// Runs a command inside an already locked context (EXEC, scripts): the same handler,
+/// propagation and per-command stats as a top-level call, but no locking and no
+/// blocking (a blocking command gets its timeout reply, as in Redis).
+pub fn call_locked(ctx: &mut Ctx, cmd: &Arc<CommandSpec>, args: &[Bytes]) -> Reply {
+    let start = std::time::Instant::now();
+    let handler = cmd.handler.expect("registered command has a handler");
+    let saved_dirty = std::mem::take(&mut ctx.dirty);
+    ctx.propagate = Propagate::AsIs;
+    let mut reply = handler(ctx, args);
+    if ctx.block.take().is_some() {
+        reply = crate::commands::blocking_timeout_reply(&cmd.name, ctx.client.proto);
+    }
+    propagate(ctx, cmd, args);
+    ctx.dirty = saved_dirty;
+    let elapsed = start.elapsed().as_micros() as u64;
+    cmd.stats.calls.fetch_add(1, Ordering::Relaxed);
+    cmd.stats.usec.fetch_add(elapsed, Ordering::Relaxed);
+    if let Reply::Error(e) = &reply {
+        cmd.stats.failed.fetch_add(1, Ordering::Relaxed);
+        ctx.srv.stats.count_error(e);
+    }
+    reply
 }
 
 /// Stats, slowlog and monitor feed for a command that ran.

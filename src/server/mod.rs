@@ -172,9 +172,6 @@ impl Server {
         // No AOF or replicas yet: persistence and replication plug in here.
     }
 
-    /// Invalidates WATCHes on a key (transactions plug in here).
-    pub fn watch_touch(&self, _db: usize, _key: &[u8]) {}
-
     /// Publishes queued keyspace notifications (`__keyspace@db__:key`, `__keyevent@db__:event`).
     pub fn publish_events(&self, events: Vec<Event>) {
         if events.is_empty() {

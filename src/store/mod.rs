@@ -68,6 +68,9 @@ pub fn update_lru_clock() {
     LRU_CLOCK.store((crate::util::now_ms() / 1000) as u32, Ordering::Relaxed);
 }
 
+/// A client's WATCH flag: set when a watched key changes, checked by EXEC.
+pub type WatchFlag = std::sync::Arc<std::sync::atomic::AtomicBool>;
+
 /// One database's part of a shard.
 #[derive(Default)]
 pub struct DbShard {
@@ -76,6 +79,9 @@ pub struct DbShard {
     pub volatile: usize,
     /// Where the active expiry cycle continues.
     pub expire_cursor: u64,
+    /// WATCHed keys of this part and the flags of the clients watching them. Kept in the
+    /// shard so a writer, already holding the shard lock, invalidates them for free.
+    pub watchers: std::collections::HashMap<Sds, Vec<(u64, WatchFlag)>>,
 }
 
 impl DbShard {
@@ -133,6 +139,33 @@ impl DbShard {
                 true
             }
             None => false,
+        }
+    }
+
+    /// Marks the clients watching `key` (Redis's touchWatchedKey).
+    #[inline]
+    pub fn touch_watched(&self, key: &[u8]) {
+        if self.watchers.is_empty() {
+            return;
+        }
+        if let Some(v) = self.watchers.get(key) {
+            for (_, f) in v {
+                f.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+    }
+
+    /// Marks the clients watching keys that exist here or in `other` (FLUSHDB, SWAPDB:
+    /// Redis's touchAllWatchedKeysInDb).
+    pub fn touch_all_watched(&self, other: Option<&DbShard>) {
+        for (k, v) in &self.watchers {
+            let exists = self.dict.get(hash_bytes(k), k).is_some()
+                || other.is_some_and(|o| o.dict.get(hash_bytes(k), k).is_some());
+            if exists {
+                for (_, f) in v {
+                    f.store(true, std::sync::atomic::Ordering::SeqCst);
+                }
+            }
         }
     }
 
