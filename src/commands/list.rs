@@ -652,3 +652,70 @@ fn blpop(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 fn brpop(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     bpop_generic(ctx, args, false)
 }
+
+#[cfg(test)]
+mod tests {
+    //! Keyspace events and propagation, observed inside the server.
+    use crate::server::client::{Client, ClientInfo};
+    use crate::server::{dispatch, Server};
+    use bytes::Bytes;
+    use parking_lot::Mutex;
+    use std::sync::Arc;
+
+    fn setup() -> (Arc<Server>, Client, Arc<Mutex<Vec<String>>>) {
+        let cfg = crate::config::Config::new();
+        cfg.set("notify-keyspace-events", &["KEA".to_string()], true)
+            .unwrap();
+        let srv = Arc::new(Server::new(cfg));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let s2 = seen.clone();
+        *srv.notifier.lock() = Some(Box::new(move |ch: &[u8], msg: &[u8]| {
+            let ch = String::from_utf8_lossy(ch);
+            if let Some(ev) = ch.strip_prefix("__keyevent@0__:") {
+                s2.lock()
+                    .push(format!("{ev} {}", String::from_utf8_lossy(msg)));
+            }
+        }));
+        let info = Arc::new(ClientInfo::new(1, "a".into(), "b".into(), 0));
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let client = Client::new(info, true, tx);
+        (srv, client, seen)
+    }
+
+    fn run(srv: &Server, c: &mut Client, line: &str) -> crate::resp::Reply {
+        let args: Vec<Bytes> = line
+            .split(' ')
+            .map(|a| Bytes::copy_from_slice(a.as_bytes()))
+            .collect();
+        dispatch::execute(srv, c, &args).reply.unwrap()
+    }
+
+    #[test]
+    fn keyspace_events_as_redis() {
+        let (srv, mut c, seen) = setup();
+        for (line, events) in [
+            ("RPUSH l a b c d", vec!["rpush l"]),
+            ("LPUSH l z", vec!["lpush l"]),
+            ("LPUSHX nokey z", vec![]),
+            ("RPUSHX l y", vec!["rpush l"]),
+            ("LPOP l", vec!["lpop l"]),
+            ("RPOP l 2", vec!["rpop l"]),
+            ("LPOP l 0", vec![]),
+            ("LINSERT l BEFORE b x", vec!["linsert l"]),
+            ("LINSERT l BEFORE nope x", vec![]),
+            ("LSET l 0 q", vec!["lset l"]),
+            ("LREM l 0 x", vec!["lrem l"]),
+            ("LREM l 0 nope", vec![]),
+            ("LMOVE l m LEFT RIGHT", vec!["rpush m", "lpop l"]),
+            ("LTRIM l 5 10", vec!["ltrim l", "del l"]),
+            ("RPOPLPUSH m m", vec!["lpush m", "rpop m"]),
+            ("LMPOP 1 m LEFT COUNT 5", vec!["lpop m", "del m"]),
+            ("RPUSH b 1", vec!["rpush b"]),
+            ("BLPOP b 0", vec!["lpop b", "del b"]),
+        ] {
+            seen.lock().clear();
+            run(&srv, &mut c, line);
+            assert_eq!(*seen.lock(), events, "events of {line}");
+        }
+    }
+}
