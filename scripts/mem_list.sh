@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Bytes per element of a 1M-element list of short strings ("element:<n>", 9-15 bytes):
-# tessera vs redis-server, measured as the growth of each process's RSS.
-# Usage: scripts/mem_list.sh [path/to/tessera]   (default: target/release or target/debug)
+# Bytes per element of a 1M-element list of short strings ("element:<n>", 9-15 bytes;
+# KIND=int for the integers 0..N-1): tessera vs redis-server, measured as the growth of
+# each process's RSS.
+# Usage: [N=1000000] [KIND=str|int] scripts/mem_list.sh [path/to/tessera]
+# (default binary: target/release/tessera if built, else target/debug/tessera)
 set -euo pipefail
 N=${N:-1000000}
 BIN=${1:-}
@@ -11,11 +13,12 @@ fi
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 rss_kb() { awk '/VmRSS/ {print $2}' /proc/$1/status; }
 gen() {
-  python3 - "$N" <<'PY'
+  python3 - "$N" "${KIND:-str}" <<'PY'
 import sys
-n=int(sys.argv[1]); out=sys.stdout.buffer; chunk=1000
+n=int(sys.argv[1]); kind=sys.argv[2]; out=sys.stdout.buffer; chunk=1000
+fmt=b"%d" if kind=="int" else b"element:%d"
 for start in range(0,n,chunk):
-    items=[b"element:%d"%i for i in range(start,min(n,start+chunk))]
+    items=[fmt%i for i in range(start,min(n,start+chunk))]
     parts=[b"*%d\r\n$5\r\nRPUSH\r\n$4\r\nlist\r\n"%(len(items)+2)]
     for it in items: parts.append(b"$%d\r\n%s\r\n"%(len(it),it))
     out.write(b"".join(parts))

@@ -4,7 +4,7 @@
 use crate::command::{arg, err, BlockOn, Ctx, LockMode, Propagate, Registry};
 use crate::config::notify;
 use crate::resp::Reply;
-use crate::store::list::{Limit, ListValue};
+use crate::store::list::{Elem, Limit, ListValue};
 use crate::store::Value;
 use crate::util::eq_ic;
 use bytes::Bytes;
@@ -224,7 +224,7 @@ fn lindex(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     };
     let i = tri!(arg::int(&args[2]));
     match index_of(i, l.len()) {
-        Some(i) => Reply::bulk(l.get(i).unwrap()),
+        Some(i) => Reply::Bulk(l.get(i).unwrap().to_bytes()),
         None => Reply::Nil,
     }
 }
@@ -270,7 +270,12 @@ fn lrange(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     };
     match clamp_range(start, end, l.len()) {
         None => Reply::Array(vec![]),
-        Some((s, e)) => Reply::Array(l.iter_from(s).take(e + 1 - s).map(Reply::bulk).collect()),
+        Some((s, e)) => Reply::Array(
+            l.iter_from(s)
+                .take(e + 1 - s)
+                .map(|x| Reply::Bulk(x.to_bytes()))
+                .collect(),
+        ),
     }
 }
 
@@ -316,7 +321,8 @@ fn linsert(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         return Reply::Int(0);
     };
     let pivot: &[u8] = &args[3];
-    let Some(pos) = l.iter().position(|e| e == pivot) else {
+    let pi = crate::util::parse_i64(pivot);
+    let Some(pos) = l.iter().position(|e| e.matches(pivot, pi)) else {
         ctx.propagate = Propagate::Nothing;
         return Reply::Int(-1);
     };
@@ -400,8 +406,9 @@ fn lpos(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let scan = if maxlen == 0 { len } else { maxlen.min(len) };
     let mut out = Vec::new();
     let mut matches = 0usize;
-    let mut check = |idx: usize, e: &[u8], out: &mut Vec<Reply>| -> bool {
-        if e == ele {
+    let needle = crate::util::parse_i64(ele);
+    let mut check = |idx: usize, e: Elem, out: &mut Vec<Reply>| -> bool {
+        if e.matches(ele, needle) {
             matches += 1;
             if matches >= rank {
                 out.push(Reply::Int(idx as i64));

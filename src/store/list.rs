@@ -45,6 +45,44 @@ impl Default for Limit {
     }
 }
 
+/// An element as stored: bytes, or a canonical integer kept in binary (as listpack does).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Elem<'a> {
+    Str(&'a [u8]),
+    Int(i64),
+}
+
+impl<'a> Elem<'a> {
+    pub fn to_vec(self) -> Vec<u8> {
+        match self {
+            Elem::Str(b) => b.to_vec(),
+            Elem::Int(i) => i.to_string().into_bytes(),
+        }
+    }
+
+    pub fn to_bytes(self) -> bytes::Bytes {
+        match self {
+            Elem::Str(b) => bytes::Bytes::copy_from_slice(b),
+            Elem::Int(i) => bytes::Bytes::from(i.to_string()),
+        }
+    }
+
+    /// Whether the element equals `v` (a canonical integer string is only ever stored as
+    /// an integer, so the two forms never need to be compared across).
+    pub fn eq_bytes(self, v: &[u8]) -> bool {
+        self.matches(v, crate::util::parse_i64(v))
+    }
+
+    /// `eq_bytes` with `v` parsed once by the caller (`util::parse_i64(v)`).
+    #[inline]
+    pub fn matches(self, v: &[u8], v_int: Option<i64>) -> bool {
+        match self {
+            Elem::Str(b) => b == v,
+            Elem::Int(i) => v_int == Some(i),
+        }
+    }
+}
+
 #[inline]
 fn varint_len(mut n: usize) -> usize {
     let mut l = 1;
@@ -55,14 +93,39 @@ fn varint_len(mut n: usize) -> usize {
     l
 }
 
+/// How `v` is stored: (header value, integer bytes, payload length). The header is
+/// `payload_len << 1 | is_int`; integers take the fewest little-endian bytes that
+/// sign-extend back.
 #[inline]
-fn entry_size(len: usize) -> usize {
-    2 * varint_len(len) + len
+fn encode(v: &[u8]) -> (usize, [u8; 8], usize) {
+    if v.len() <= 20 {
+        if let Some(i) = crate::util::parse_i64(v) {
+            let mut w = 1;
+            while w < 8 {
+                let bits = 8 * w;
+                let lo = -(1i64 << (bits - 1));
+                let hi = (1i64 << (bits - 1)) - 1;
+                if i >= lo && i <= hi {
+                    break;
+                }
+                w += 1;
+            }
+            return ((w << 1) | 1, i.to_le_bytes(), w);
+        }
+    }
+    (v.len() << 1, [0; 8], v.len())
+}
+
+#[inline]
+fn entry_size(v: &[u8]) -> usize {
+    let (h, _, n) = encode(v);
+    2 * varint_len(h) + n
 }
 
 fn write_entry(out: &mut Vec<u8>, v: &[u8]) {
+    let (h, ib, plen) = encode(v);
     let start = out.len();
-    let mut n = v.len();
+    let mut n = h;
     loop {
         let b = (n & 0x7f) as u8;
         n >>= 7;
@@ -73,22 +136,39 @@ fn write_entry(out: &mut Vec<u8>, v: &[u8]) {
         out.push(b | 0x80);
     }
     let hl = out.len() - start;
-    out.extend_from_slice(v);
+    if h & 1 == 1 {
+        out.extend_from_slice(&ib[..plen]);
+    } else {
+        out.extend_from_slice(v);
+    }
     for i in (0..hl).rev() {
         let b = out[start + i];
         out.push(b);
     }
 }
 
-/// Reads the entry starting at `p`: (data start, data len, next offset).
+#[inline]
+fn decode(buf: &[u8], d: usize, h: usize) -> Elem<'_> {
+    let n = h >> 1;
+    if h & 1 == 1 {
+        let mut b = [0u8; 8];
+        b[..n].copy_from_slice(&buf[d..d + n]);
+        let shift = 64 - 8 * n as u32;
+        Elem::Int((i64::from_le_bytes(b) << shift) >> shift)
+    } else {
+        Elem::Str(&buf[d..d + n])
+    }
+}
+
+/// Reads the entry starting at `p`: (payload start, header value, next offset).
 #[inline]
 fn read_fwd(buf: &[u8], p: usize) -> (usize, usize, usize) {
-    let mut n = 0usize;
+    let mut h = 0usize;
     let mut shift = 0;
     let mut i = p;
     loop {
         let b = buf[i];
-        n |= ((b & 0x7f) as usize) << shift;
+        h |= ((b & 0x7f) as usize) << shift;
         i += 1;
         if b & 0x80 == 0 {
             break;
@@ -96,27 +176,27 @@ fn read_fwd(buf: &[u8], p: usize) -> (usize, usize, usize) {
         shift += 7;
     }
     let hl = i - p;
-    (i, n, i + n + hl)
+    (i, h, i + (h >> 1) + hl)
 }
 
-/// Reads the entry ending at `e` (exclusive): (entry start, data start, data len).
+/// Reads the entry ending at `e` (exclusive): (entry start, payload start, header value).
 #[inline]
 fn read_back(buf: &[u8], e: usize) -> (usize, usize, usize) {
-    let mut n = 0usize;
+    let mut h = 0usize;
     let mut shift = 0;
     let mut i = e;
     loop {
         i -= 1;
         let b = buf[i];
-        n |= ((b & 0x7f) as usize) << shift;
+        h |= ((b & 0x7f) as usize) << shift;
         if b & 0x80 == 0 {
             break;
         }
         shift += 7;
     }
     let hl = e - i;
-    let data = i - n;
-    (data - hl, data, n)
+    let data = i - (h >> 1);
+    (data - hl, data, h)
 }
 
 #[derive(Clone, Debug, Default)]
@@ -127,7 +207,7 @@ struct Node {
 
 impl Node {
     fn with(v: &[u8]) -> Node {
-        let mut buf = Vec::with_capacity(entry_size(v.len()).next_power_of_two().max(16));
+        let mut buf = Vec::with_capacity(entry_size(v).next_power_of_two().max(16));
         write_entry(&mut buf, v);
         Node { buf, count: 1 }
     }
@@ -154,10 +234,10 @@ impl Node {
         }
     }
 
-    fn get(&self, i: usize) -> &[u8] {
+    fn get(&self, i: usize) -> Elem<'_> {
         let p = self.offset(i);
-        let (d, n, _) = read_fwd(&self.buf, p);
-        &self.buf[d..d + n]
+        let (d, h, _) = read_fwd(&self.buf, p);
+        decode(&self.buf, d, h)
     }
 
     fn iter(&self) -> NodeIter<'_> {
@@ -195,26 +275,39 @@ struct NodeIter<'a> {
     e: usize,
 }
 
-impl<'a> Iterator for NodeIter<'a> {
-    type Item = &'a [u8];
-    fn next(&mut self) -> Option<&'a [u8]> {
+impl<'a> NodeIter<'a> {
+    /// The next entry's raw bytes (header to trailer), to copy it unchanged.
+    fn next_raw(&mut self) -> Option<(&'a [u8], Elem<'a>)> {
         if self.p >= self.e {
             return None;
         }
-        let (d, n, next) = read_fwd(self.buf, self.p);
+        let (d, h, next) = read_fwd(self.buf, self.p);
+        let raw = &self.buf[self.p..next];
         self.p = next;
-        Some(&self.buf[d..d + n])
+        Some((raw, decode(self.buf, d, h)))
+    }
+}
+
+impl<'a> Iterator for NodeIter<'a> {
+    type Item = Elem<'a>;
+    fn next(&mut self) -> Option<Elem<'a>> {
+        if self.p >= self.e {
+            return None;
+        }
+        let (d, h, next) = read_fwd(self.buf, self.p);
+        self.p = next;
+        Some(decode(self.buf, d, h))
     }
 }
 
 impl<'a> DoubleEndedIterator for NodeIter<'a> {
-    fn next_back(&mut self) -> Option<&'a [u8]> {
+    fn next_back(&mut self) -> Option<Elem<'a>> {
         if self.p >= self.e {
             return None;
         }
-        let (s, d, n) = read_back(self.buf, self.e);
+        let (s, d, h) = read_back(self.buf, self.e);
         self.e = s;
-        Some(&self.buf[d..d + n])
+        Some(decode(self.buf, d, h))
     }
 }
 
@@ -282,7 +375,7 @@ impl ListValue {
     }
 
     pub fn push_back(&mut self, v: &[u8], lim: Limit) {
-        let sz = entry_size(v.len());
+        let sz = entry_size(v);
         match self.nodes.back_mut() {
             Some(n) if n.fits(sz, lim) => {
                 write_entry(&mut n.buf, v);
@@ -295,7 +388,7 @@ impl ListValue {
     }
 
     pub fn push_front(&mut self, v: &[u8], lim: Limit) {
-        let sz = entry_size(v.len());
+        let sz = entry_size(v);
         match self.nodes.front_mut() {
             Some(n) if n.fits(sz, lim) => {
                 let mut e = Vec::with_capacity(sz);
@@ -319,8 +412,8 @@ impl ListValue {
 
     pub fn pop_front(&mut self, lim: Limit) -> Option<Vec<u8>> {
         let n = self.nodes.front_mut()?;
-        let (d, l, next) = read_fwd(&n.buf, 0);
-        let v = n.buf[d..d + l].to_vec();
+        let (d, h, next) = read_fwd(&n.buf, 0);
+        let v = decode(&n.buf, d, h).to_vec();
         n.count -= 1;
         if n.count == 0 {
             self.nodes.pop_front();
@@ -334,8 +427,8 @@ impl ListValue {
 
     pub fn pop_back(&mut self, lim: Limit) -> Option<Vec<u8>> {
         let n = self.nodes.back_mut()?;
-        let (s, d, l) = read_back(&n.buf, n.buf.len());
-        let v = n.buf[d..d + l].to_vec();
+        let (s, d, h) = read_back(&n.buf, n.buf.len());
+        let v = decode(&n.buf, d, h).to_vec();
         n.count -= 1;
         if n.count == 0 {
             self.nodes.pop_back();
@@ -377,7 +470,7 @@ impl ListValue {
         unreachable!("index within length")
     }
 
-    pub fn get(&self, i: usize) -> Option<&[u8]> {
+    pub fn get(&self, i: usize) -> Option<Elem<'_>> {
         if i >= self.len {
             return None;
         }
@@ -391,7 +484,7 @@ impl ListValue {
         let n = &mut self.nodes[ni];
         let p = n.offset(k);
         let end = read_fwd(&n.buf, p).2;
-        let mut e = Vec::with_capacity(entry_size(v.len()));
+        let mut e = Vec::with_capacity(entry_size(v));
         write_entry(&mut e, v);
         n.buf.splice(p..end, e);
         self.fix_node(ni, lim);
@@ -410,7 +503,7 @@ impl ListValue {
         let (ni, k) = self.locate(i);
         let n = &mut self.nodes[ni];
         let p = n.offset(k);
-        let mut e = Vec::with_capacity(entry_size(v.len()));
+        let mut e = Vec::with_capacity(entry_size(v));
         write_entry(&mut e, v);
         n.buf.splice(p..p, e);
         n.count += 1;
@@ -475,6 +568,7 @@ impl ListValue {
     /// Returns how many were removed.
     pub fn remove_eq(&mut self, v: &[u8], count: usize, from_tail: bool, lim: Limit) -> usize {
         let mut removed = 0;
+        let vi = crate::util::parse_i64(v);
         let limit = if count == 0 { usize::MAX } else { count };
         let order: Vec<usize> = if from_tail {
             (0..self.nodes.len()).rev().collect()
@@ -494,7 +588,7 @@ impl ListValue {
                     if removed >= limit {
                         break;
                     }
-                    if e == v {
+                    if e.matches(v, vi) {
                         drop[n.count as usize - 1 - k] = true;
                         removed += 1;
                         any = true;
@@ -505,7 +599,7 @@ impl ListValue {
                     if removed >= limit {
                         break;
                     }
-                    if e == v {
+                    if e.matches(v, vi) {
                         drop[k] = true;
                         removed += 1;
                         any = true;
@@ -517,11 +611,14 @@ impl ListValue {
             }
             let mut nb = Vec::with_capacity(n.buf.len());
             let mut cnt = 0u32;
-            for (k, e) in n.iter().enumerate() {
+            let mut it = n.iter();
+            let mut k = 0;
+            while let Some((raw, _)) = it.next_raw() {
                 if !drop[k] {
-                    write_entry(&mut nb, e);
+                    nb.extend_from_slice(raw);
                     cnt += 1;
                 }
+                k += 1;
             }
             let n = &mut self.nodes[ni];
             n.buf = nb;
@@ -558,12 +655,12 @@ impl ListValue {
     }
 
     /// Elements head to tail.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &[u8]> + '_ {
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = Elem<'_>> + '_ {
         self.nodes.iter().flat_map(|n| n.iter())
     }
 
     /// Elements from index `i` on, head to tail.
-    pub fn iter_from(&self, i: usize) -> impl Iterator<Item = &[u8]> + '_ {
+    pub fn iter_from(&self, i: usize) -> impl Iterator<Item = Elem<'_>> + '_ {
         let (ni, k) = if i >= self.len {
             (self.nodes.len(), 0)
         } else {
@@ -577,7 +674,7 @@ impl ListValue {
     }
 
     /// Elements from index `i` down to the head.
-    pub fn iter_rev_from(&self, i: usize) -> impl Iterator<Item = &[u8]> + '_ {
+    pub fn iter_rev_from(&self, i: usize) -> impl Iterator<Item = Elem<'_>> + '_ {
         let skip_back = self.len.saturating_sub(i + 1);
         self.iter().rev().skip(skip_back)
     }
@@ -588,7 +685,7 @@ impl ListValue {
 impl ListValue {
     /// All elements, head to tail.
     pub fn members(&self) -> Vec<Sds> {
-        self.iter().map(Sds::new).collect()
+        self.iter().map(|e| Sds::from_vec(e.to_vec())).collect()
     }
     pub fn from_members(v: Vec<Sds>) -> ListValue {
         let mut l = ListValue::new();
@@ -606,14 +703,14 @@ mod tests {
 
     fn model_check(l: &ListValue, m: &VecDeque<Vec<u8>>) {
         assert_eq!(l.len(), m.len());
-        let got: Vec<&[u8]> = l.iter().collect();
-        let want: Vec<&[u8]> = m.iter().map(|v| v.as_slice()).collect();
+        let got: Vec<Vec<u8>> = l.iter().map(|e| e.to_vec()).collect();
+        let want: Vec<Vec<u8>> = m.iter().cloned().collect();
         assert_eq!(got, want);
-        let rev: Vec<&[u8]> = l.iter().rev().collect();
-        let wrev: Vec<&[u8]> = m.iter().rev().map(|v| v.as_slice()).collect();
+        let rev: Vec<Vec<u8>> = l.iter().rev().map(|e| e.to_vec()).collect();
+        let wrev: Vec<Vec<u8>> = m.iter().rev().cloned().collect();
         assert_eq!(rev, wrev);
         for (i, v) in m.iter().enumerate() {
-            assert_eq!(l.get(i), Some(v.as_slice()));
+            assert_eq!(l.get(i).map(|e| e.to_vec()), Some(v.clone()));
         }
         assert_eq!(
             l.nodes.iter().map(|n| n.count as usize).sum::<usize>(),
@@ -635,7 +732,24 @@ mod tests {
                 } else {
                     r.gen_range(0..12)
                 };
-                let v: Vec<u8> = (0..len).map(|_| r.gen_range(b'a'..b'd')).collect();
+                let v: Vec<u8> = match r.gen_range(0..4) {
+                    0 => r.gen_range(-300i64..300).to_string().into_bytes(),
+                    1 => [
+                        i64::MIN,
+                        i64::MAX,
+                        -1,
+                        0,
+                        1 << 40,
+                        -(1 << 23),
+                        1 << 23,
+                        127,
+                        128,
+                    ][r.gen_range(0..9)]
+                    .to_string()
+                    .into_bytes(),
+                    2 => b"007".to_vec(),
+                    _ => (0..len).map(|_| r.gen_range(b'a'..b'd')).collect(),
+                };
                 match r.gen_range(0..10) {
                     0..=2 => {
                         l.push_back(&v, lim);
@@ -666,7 +780,11 @@ mod tests {
                         m = kept;
                     }
                     _ => {
-                        let t: Vec<u8> = vec![b'a'; r.gen_range(0..2)];
+                        let t: Vec<u8> = match r.gen_range(0..3) {
+                            0 => vec![b'a'; r.gen_range(0..2)],
+                            1 => r.gen_range(-3i64..3).to_string().into_bytes(),
+                            _ => b"007".to_vec(),
+                        };
                         let c = r.gen_range(0..3);
                         let tail = r.gen_bool(0.5);
                         let n = l.remove_eq(&t, c, tail, lim);
@@ -698,14 +816,50 @@ mod tests {
             }
             model_check(&l, &m);
             for i in [0, 1, m.len() / 2, m.len().saturating_sub(1)] {
-                let a: Vec<&[u8]> = l.iter_from(i).collect();
-                let b: Vec<&[u8]> = m.iter().skip(i).map(|v| v.as_slice()).collect();
+                let a: Vec<Vec<u8>> = l.iter_from(i).map(|e| e.to_vec()).collect();
+                let b: Vec<Vec<u8>> = m.iter().skip(i).cloned().collect();
                 assert_eq!(a, b);
-                let a: Vec<&[u8]> = l.iter_rev_from(i).collect();
-                let b: Vec<&[u8]> = m.iter().take(i + 1).rev().map(|v| v.as_slice()).collect();
+                let a: Vec<Vec<u8>> = l.iter_rev_from(i).map(|e| e.to_vec()).collect();
+                let b: Vec<Vec<u8>> = m.iter().take(i + 1).rev().cloned().collect();
                 assert_eq!(a, b);
             }
         }
+    }
+
+    #[test]
+    fn integers_round_trip_in_few_bytes() {
+        let lim = Limit::default();
+        let vals: Vec<i64> = vec![
+            0,
+            1,
+            -1,
+            127,
+            -128,
+            128,
+            32767,
+            -32768,
+            1 << 23,
+            -(1 << 23) - 1,
+            i32::MAX as i64,
+            i64::MAX,
+            i64::MIN,
+        ];
+        let mut l = ListValue::new();
+        for v in &vals {
+            l.push_back(v.to_string().as_bytes(), lim);
+        }
+        for (i, v) in vals.iter().enumerate() {
+            assert_eq!(l.get(i), Some(Elem::Int(*v)));
+            assert!(l.get(i).unwrap().eq_bytes(v.to_string().as_bytes()));
+        }
+        // Not canonical: kept as strings.
+        for s in ["01", "+1", "-0", " 1", "1.0", "99999999999999999999"] {
+            l.push_back(s.as_bytes(), lim);
+            assert_eq!(l.get(l.len() - 1), Some(Elem::Str(s.as_bytes())));
+        }
+        let mut small = ListValue::new();
+        small.push_back(b"123456", lim);
+        assert_eq!(small.nodes[0].buf.len(), 5);
     }
 
     #[test]
