@@ -93,6 +93,20 @@ fn timeouts() {
     assert_eq!(call(&mut c, "BRPOPLPUSH k d 0.1"), "$-1\r\n");
     assert_eq!(call(&mut c, "BLMPOP 0.1 2 k1 k2 LEFT COUNT 2"), "*-1\r\n");
     assert_eq!(call(&mut c, "BLPOP k 0.001"), "*-1\r\n");
+    assert_eq!(call(&mut c, "BLPOP k 0.0001"), "*-1\r\n");
+    // Redis 7.2's timeout parsing (a long double, times 1000, ceiling).
+    for (t, e) in [
+        ("inf", "-ERR timeout is out of range\r\n"),
+        ("1e30", "-ERR timeout is out of range\r\n"),
+        ("9223372036854775807", "-ERR timeout is out of range\r\n"),
+        ("-inf", "-ERR timeout is negative\r\n"),
+        ("-1", "-ERR timeout is negative\r\n"),
+        ("nan", "-ERR timeout is not a float or out of range\r\n"),
+        ("1x", "-ERR timeout is not a float or out of range\r\n"),
+    ] {
+        assert_eq!(call(&mut c, &format!("BLPOP k {t}")), e, "timeout {t}");
+        assert_eq!(call(&mut c, &format!("BLMOVE k d LEFT LEFT {t}")), e);
+    }
     assert_eq!(call(&mut c, "PING"), "+PONG\r\n");
 }
 

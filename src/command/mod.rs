@@ -517,19 +517,24 @@ pub mod arg {
 
     /// A blocking timeout in seconds (may be fractional) to an absolute deadline.
     pub fn timeout(b: &[u8], now_ms: u64) -> Result<Option<u64>, Reply> {
+        // Redis 7.2's getTimeoutFromObjectOrReply: a long double (inf included), times
+        // 1000, over LLONG_MAX is out of range, ceil to ms, negative is an error.
         let secs = crate::util::parse_f64(b)
-            .filter(|v| v.is_finite())
             .ok_or_else(|| Reply::err("ERR timeout is not a float or out of range"))?;
-        if secs < 0.0 {
-            return Err(Reply::err("ERR timeout is negative"));
-        }
-        if secs == 0.0 {
-            return Ok(None);
-        }
-        let ms = (secs * 1000.0) as u64;
-        if ms > (i64::MAX as u64) / 2 {
+        let ms = (secs * 1000.0).ceil();
+        if ms > i64::MAX as f64 {
             return Err(Reply::err("ERR timeout is out of range"));
         }
-        Ok(Some(now_ms + ms.max(1)))
+        if ms < 0.0 {
+            return Err(Reply::err("ERR timeout is negative"));
+        }
+        let ms = ms as u64;
+        if ms == 0 {
+            return Ok(None);
+        }
+        if ms > i64::MAX as u64 - now_ms {
+            return Err(Reply::err("ERR timeout is out of range"));
+        }
+        Ok(Some(now_ms + ms))
     }
 }
