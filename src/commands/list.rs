@@ -262,20 +262,44 @@ fn clamp_range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
     Some((s as usize, e as usize))
 }
 
+/// An array of `n` bulk strings encoded straight into one buffer (the same bytes in RESP2
+/// and RESP3), without a `Reply` per element: LRANGE is a hot path.
+fn raw_bulk_array<'a>(n: usize, items: impl Iterator<Item = Elem<'a>>) -> Reply {
+    let mut out = Vec::with_capacity(16 + n * 24);
+    out.extend_from_slice(format!("*{n}\r\n").as_bytes());
+    let mut num = [0u8; 20];
+    for e in items.take(n) {
+        let b: &[u8] = match e {
+            Elem::Str(b) => b,
+            Elem::Int(i) => crate::resp::fmt_i64_pub(&mut num, i),
+        };
+        out.push(b'$');
+        let mut lb = [0u8; 20];
+        out.extend_from_slice(crate::resp::fmt_i64_pub(&mut lb, b.len() as i64));
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(b);
+        out.extend_from_slice(b"\r\n");
+    }
+    Reply::Raw(Bytes::from(out))
+}
+
 fn lrange(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let start = tri!(arg::int(&args[2]));
     let end = tri!(arg::int(&args[3]));
+    let in_exec = ctx.in_exec;
     let Some(l) = tri!(list_read(ctx, &args[1])) else {
         return Reply::Array(vec![]);
     };
     match clamp_range(start, end, l.len()) {
         None => Reply::Array(vec![]),
-        Some((s, e)) => Reply::Array(
+        // Scripts convert replies to Lua values: give them the structured form.
+        Some((s, e)) if in_exec => Reply::Array(
             l.iter_from(s)
                 .take(e + 1 - s)
                 .map(|x| Reply::Bulk(x.to_bytes()))
                 .collect(),
         ),
+        Some((s, e)) => raw_bulk_array(e + 1 - s, l.iter_from(s)),
     }
 }
 
