@@ -331,3 +331,24 @@ const RESP3: &[(&str, &[u8])] = &[
     ("LMOVE nokey l LEFT LEFT", b"_\r\n"),
     ("BLPOP l 0", b"*2\r\n$1\r\nl\r\n$1\r\nb\r\n"),
 ];
+
+#[test]
+fn inside_multi() {
+    let s = TestServer::start();
+    let mut r = s.raw();
+    run_table(
+        &mut r,
+        &[
+            ("MULTI", b"+OK\r\n"),
+            ("RPUSH l a 1 -7", b"+QUEUED\r\n"),
+            ("LRANGE l 0 -1", b"+QUEUED\r\n"),
+            ("LPOP l 2", b"+QUEUED\r\n"),
+            ("BLPOP nokey 0", b"+QUEUED\r\n"),
+            (
+                "EXEC",
+                b"*4\r\n:3\r\n*3\r\n$1\r\na\r\n$1\r\n1\r\n$2\r\n-7\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n*-1\r\n",
+            ),
+            ("LRANGE l 0 -1", b"*1\r\n$2\r\n-7\r\n"),
+        ],
+    );
+}
