@@ -8,6 +8,8 @@ pub mod blocking;
 pub mod command;
 pub mod commands;
 pub mod config;
+pub mod native;
+pub mod pubsub;
 pub mod resp;
 pub mod server;
 pub mod store;

@@ -352,3 +352,53 @@ fn inside_multi() {
         ],
     );
 }
+
+#[test]
+fn keyspace_events_as_redis() {
+    // Event names and order checked against redis-server.
+    let s = TestServer::start();
+    let mut sub = s.raw();
+    let mut c = s.raw();
+    run_table(
+        &mut c,
+        &[("CONFIG SET notify-keyspace-events KEA", b"+OK\r\n")],
+    );
+    sub.cmd(&[b"PSUBSCRIBE", b"__keyevent@0__:*"]);
+    sub.read_reply();
+    let steps: &[(&str, &[&str])] = &[
+        ("RPUSH l a b c d", &["rpush l"]),
+        ("LPUSH l z", &["lpush l"]),
+        ("LPUSHX nokey z", &[]),
+        ("RPUSHX l y", &["rpush l"]),
+        ("LPOP l", &["lpop l"]),
+        ("RPOP l 2", &["rpop l"]),
+        ("LPOP l 0", &[]),
+        ("LINSERT l BEFORE b x", &["linsert l"]),
+        ("LINSERT l BEFORE nope x", &[]),
+        ("LSET l 0 q", &["lset l"]),
+        ("LREM l 0 x", &["lrem l"]),
+        ("LREM l 0 nope", &[]),
+        ("LMOVE l m LEFT RIGHT", &["rpush m", "lpop l"]),
+        ("LTRIM l 5 10", &["ltrim l", "del l"]),
+        ("RPOPLPUSH m m", &["lpush m", "rpop m"]),
+        ("LMPOP 1 m LEFT COUNT 5", &["lpop m", "del m"]),
+        ("RPUSH b 1", &["rpush b"]),
+        ("BLPOP b 0", &["lpop b", "del b"]),
+    ];
+    let mut want = Vec::new();
+    for (line, events) in steps {
+        let args: Vec<&[u8]> = line.split(' ').map(|a| a.as_bytes()).collect();
+        c.cmd(&args);
+        c.read_reply();
+        want.extend(events.iter().map(|e| e.to_string()));
+    }
+    let mut got = Vec::new();
+    for _ in 0..want.len() {
+        // *4 pmessage pattern channel key
+        let m = String::from_utf8(sub.read_reply()).unwrap();
+        let parts: Vec<&str> = m.split("\r\n").collect();
+        let ch = parts[6].trim_start_matches("__keyevent@0__:");
+        got.push(format!("{ch} {}", parts[8]));
+    }
+    assert_eq!(got, want);
+}

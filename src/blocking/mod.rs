@@ -227,14 +227,14 @@ pub fn serve_ready(ctx: &mut Ctx) -> Vec<(usize, Bytes)> {
                 back_to_waiting();
                 break;
             };
-            if let Some(shards) = crate::server::dispatch::shards_for(srv, &cmd, &w.args) {
+            if let Some(shards) = crate::server::dispatch::shards_for(srv, cmd, &w.args) {
                 if !ctx.locks.ensure(&shards) {
                     back_to_waiting();
                     deferred.push((db, key.clone()));
                     break;
                 }
             }
-            match run_for(ctx, &w, &cmd) {
+            match run_for(ctx, &w, cmd) {
                 Some(reply) => {
                     *w.state.lock() = WaitState::Served(reply);
                     w.notify.notify_one();

@@ -36,19 +36,23 @@ pub enum LockMode {
 /// Shard guards held for the duration of a command (or of a whole EXEC/script).
 pub struct Locks<'a> {
     store: &'a crate::store::Store,
-    held: Vec<(usize, MutexGuard<'a, Shard>)>,
+    held: smallvec::SmallVec<[(usize, MutexGuard<'a, Shard>); 2]>,
 }
 
 impl<'a> Locks<'a> {
     pub fn none(store: &'a crate::store::Store) -> Locks<'a> {
         Locks {
             store,
-            held: Vec::new(),
+            held: smallvec::SmallVec::new(),
         }
     }
 
     /// Locks the given shards in ascending order.
-    pub fn acquire(store: &'a crate::store::Store, mut shards: Vec<usize>) -> Locks<'a> {
+    pub fn acquire(
+        store: &'a crate::store::Store,
+        shards: impl IntoIterator<Item = usize>,
+    ) -> Locks<'a> {
+        let mut shards: smallvec::SmallVec<[usize; 4]> = shards.into_iter().collect();
         shards.sort_unstable();
         shards.dedup();
         let held = shards.into_iter().map(|s| (s, store.lock(s))).collect();
@@ -56,7 +60,7 @@ impl<'a> Locks<'a> {
     }
 
     pub fn all(store: &'a crate::store::Store) -> Locks<'a> {
-        Locks::acquire(store, (0..store.nshards()).collect())
+        Locks::acquire(store, 0..store.nshards())
     }
 
     /// Makes sure `shards` are held, without ever waiting for a lock out of ascending
@@ -292,9 +296,9 @@ impl<'a> Ctx<'a> {
         let pos = self.pos(key);
         let now = self.now;
         let part = self.db_part(db, pos);
-        let old_expire = match part.get(pos.hash, key) {
-            Some(e) if !e.is_expired(now) => e.expire_at,
-            _ => 0,
+        let (is_new, old_expire) = match part.get(pos.hash, key) {
+            Some(e) if !e.is_expired(now) => (false, e.expire_at),
+            _ => (true, 0),
         };
         let blockable = matches!(value, Value::List(_) | Value::ZSet(_) | Value::Stream(_));
         let mut entry = Entry::new(value);
@@ -303,6 +307,9 @@ impl<'a> Ctx<'a> {
         self.modified_in(db, key);
         if blockable {
             self.signal_ready_in(db, key);
+        }
+        if is_new {
+            self.notify_in(db, crate::config::notify::NEW, "new", key);
         }
     }
 
@@ -338,10 +345,16 @@ impl<'a> Ctx<'a> {
             Value::List(_) | Value::ZSet(_) | Value::Stream(_)
         );
         let pos = self.pos(key);
-        self.db_part(db, pos).put(pos.hash, key, entry);
+        let now = self.now;
+        let part = self.db_part(db, pos);
+        let is_new = !matches!(part.get(pos.hash, key), Some(e) if !e.is_expired(now));
+        part.put(pos.hash, key, entry);
         self.modified_in(db, key);
         if blockable {
             self.signal_ready_in(db, key);
+        }
+        if is_new {
+            self.notify_in(db, crate::config::notify::NEW, "new", key);
         }
     }
 

@@ -111,11 +111,23 @@ async fn run_loop(
             _ = info.kill_notify.notified() => return Err(Stop::Closed),
             msg = push_rx.recv() => {
                 if let Some(m) = msg {
+                    if push_rx.is_empty() {
+                        // Let a burst of messages (a pipelined batch of PUBLISH on another
+                        // thread) pile up, so that they go out in one write.
+                        tokio::task::yield_now().await;
+                    }
+                    let mut queued = m.len();
                     out.extend_from_slice(&m);
-                    while let Ok(m) = push_rx.try_recv() {
+                    while out.len() < 1024 * 1024 {
+                        let Ok(m) = push_rx.try_recv() else { break };
+                        queued += m.len();
                         out.extend_from_slice(&m);
                     }
-                    flush(srv, sock, out).await?;
+                    flush_or_kill(srv, sock, out, info).await?;
+                    // Written: no longer counts against the output buffer limits.
+                    let _ = info.omem.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| {
+                        Some(v.saturating_sub(queued))
+                    });
                 }
                 continue;
             }
@@ -133,6 +145,7 @@ async fn run_loop(
         let limits = Limits {
             max_bulk_len: srv.config.hot.proto_max_bulk_len.load(Ordering::Relaxed) as usize,
             max_multibulk_len: 1024 * 1024 * 1024,
+            unauthenticated: !client.authenticated,
         };
         loop {
             let args = match parser.parse(rbuf, &limits) {
@@ -173,7 +186,9 @@ async fn run_loop(
             }
         }
         let qlimit = srv.config.hot.query_buffer_limit.load(Ordering::Relaxed) as usize;
-        let pending = rbuf.len().max(parser.pending_bulk());
+        // What the request in progress holds: the buffer (or the bulk being received)
+        // plus the arguments already parsed out of it.
+        let pending = rbuf.len().max(parser.pending_bulk()) + parser.pending_args_bytes();
         info.qbuf.store(rbuf.len(), Ordering::Relaxed);
         if pending > qlimit {
             srv.stats
@@ -189,7 +204,26 @@ async fn run_loop(
             let _ = flush(srv, sock, out).await;
             return Err(Stop::Closed);
         }
-        flush(srv, sock, out).await?;
+        flush_or_kill(srv, sock, out, info).await?;
+    }
+}
+
+/// Like `flush`, but gives up when the client is killed meanwhile (a client that doesn't
+/// read must not keep its connection task waiting forever, e.g. a slow subscriber closed
+/// for its output buffer limit).
+async fn flush_or_kill(
+    srv: &Server,
+    sock: &mut TcpStream,
+    out: &mut Vec<u8>,
+    info: &ClientInfo,
+) -> Result<(), Stop> {
+    if out.is_empty() {
+        return Ok(());
+    }
+    tokio::select! {
+        biased;
+        _ = info.kill_notify.notified() => Err(Stop::Closed),
+        r = flush(srv, sock, out) => r,
     }
 }
 

@@ -11,6 +11,7 @@
 pub mod dict;
 pub mod hash;
 pub mod list;
+pub mod packed;
 pub mod sds;
 pub mod set;
 pub mod stream;

@@ -11,7 +11,14 @@ use super::{
 pub enum StrValue {
     Int(i64),
     Raw(Sds),
+    /// A string modified in place (APPEND, SETRANGE, SETBIT, BITFIELD): a growable buffer
+    /// with spare capacity, like an sds with free space, so repeated appends are amortized
+    /// O(1). OBJECT ENCODING reports it as `raw`, as Redis does after such commands.
+    Buf(Box<Vec<u8>>),
 }
+
+/// Redis's SDS_MAX_PREALLOC: growth doubles the buffer up to this much spare room.
+const MAX_PREALLOC: usize = 1024 * 1024;
 
 impl StrValue {
     /// Stores `b` compactly: as an integer when its canonical text is `b`.
@@ -29,6 +36,41 @@ impl StrValue {
         match self {
             StrValue::Int(i) => crate::resp::fmt_i64_pub(buf, *i),
             StrValue::Raw(s) => s.as_bytes(),
+            StrValue::Buf(v) => v,
+        }
+    }
+
+    /// The value as a growable buffer (converting it to `Buf` if needed), with room for at
+    /// least `min_len` bytes: grows like `sdsMakeRoomFor` (double while under 1MB, then
+    /// +1MB) so repeated appends are amortized O(1).
+    pub fn make_buf(&mut self, min_len: usize) -> &mut Vec<u8> {
+        if !matches!(self, StrValue::Buf(_)) {
+            let mut buf = [0u8; 20];
+            let cur = self.bytes(&mut buf);
+            let mut v = Vec::with_capacity(cur.len().max(min_len));
+            v.extend_from_slice(cur);
+            *self = StrValue::Buf(Box::new(v));
+        }
+        let StrValue::Buf(v) = self else {
+            unreachable!()
+        };
+        if min_len > v.capacity() {
+            let target = if min_len < MAX_PREALLOC {
+                min_len * 2
+            } else {
+                min_len + MAX_PREALLOC
+            };
+            v.reserve_exact(target - v.len());
+        }
+        v
+    }
+
+    /// Heap bytes owned beyond the value itself (for memory accounting).
+    pub fn heap_size(&self) -> usize {
+        match self {
+            StrValue::Int(_) => 0,
+            StrValue::Raw(s) => s.heap_size(),
+            StrValue::Buf(v) => std::mem::size_of::<Vec<u8>>() + v.capacity(),
         }
     }
 
@@ -49,6 +91,7 @@ impl StrValue {
                 crate::resp::fmt_i64_pub(&mut buf, *i).len()
             }
             StrValue::Raw(s) => s.len(),
+            StrValue::Buf(v) => v.len(),
         }
     }
 
@@ -95,6 +138,7 @@ impl Value {
                     "raw"
                 }
             }
+            Value::Str(StrValue::Buf(_)) => "raw",
             Value::List(l) => l.encoding(),
             Value::Hash(h) => h.encoding(),
             Value::Set(s) => s.encoding(),
