@@ -79,6 +79,11 @@ impl Waiters {
         self.count.load(Ordering::SeqCst)
     }
 
+    /// Keys with at least one client blocked on them (INFO's `total_blocking_keys`).
+    pub fn keys(&self) -> usize {
+        self.map.lock().len()
+    }
+
     fn register(&self, w: &Arc<Waiter>) {
         let mut m = self.map.lock();
         for k in &w.keys {
