@@ -35,6 +35,7 @@ pub struct Hot {
     pub latency_threshold: AtomicU64,
     pub zset_max_listpack_entries: AtomicU64,
     pub zset_max_listpack_value: AtomicU64,
+    pub list_max_listpack_size: AtomicI64,
     /// `client-output-buffer-limit`'s pubsub class: hard bytes, soft bytes, soft seconds.
     pub pubsub_obuf_hard: AtomicU64,
     pub pubsub_obuf_soft: AtomicU64,
@@ -416,6 +417,7 @@ impl Config {
                 .store(num() as u32, Ordering::Relaxed),
             "lfu-log-factor" => h.lfu_log_factor.store(num() as u32, Ordering::Relaxed),
             "lfu-decay-time" => h.lfu_decay_time.store(num() as u32, Ordering::Relaxed),
+            "list-max-listpack-size" => h.list_max_listpack_size.store(num(), Ordering::Relaxed),
             "latency-monitor-threshold" => {
                 h.latency_threshold.store(num() as u64, Ordering::Relaxed)
             }

@@ -187,14 +187,14 @@ pub fn run(srv: &Server, client: &mut Client, cmd: &Arc<CommandSpec>, args: &[By
     let mut ctx = Ctx::new(srv, client, locks);
     let reply = handler(&mut ctx, args);
     propagate(&mut ctx, cmd, args);
+    // Still under the locks: register a blocked client, serve clients blocked on keys
+    // this command made ready (crate::blocking).
+    let mut block = ctx.block.take();
+    let deferred = crate::blocking::after_command(&mut ctx, args, &mut block);
     let events = std::mem::take(&mut ctx.events);
-    let ready = std::mem::take(&mut ctx.ready_keys);
-    let block = ctx.block.take();
     drop(ctx); // releases the shard locks
     srv.publish_events(events);
-    if !ready.is_empty() {
-        srv.waiters.signal(&ready);
-    }
+    crate::blocking::serve_deferred(srv, client, deferred);
     let elapsed = start.elapsed().as_micros() as u64;
     after_call(srv, client, cmd, args, &reply, elapsed, block.is_some());
     if block.is_some() {
@@ -204,7 +204,7 @@ pub fn run(srv: &Server, client: &mut Client, cmd: &Arc<CommandSpec>, args: &[By
 }
 
 /// Feeds the command's write effect to AOF/replicas (still under the shard locks).
-fn propagate(ctx: &mut Ctx, cmd: &CommandSpec, args: &[Bytes]) {
+pub fn propagate(ctx: &mut Ctx, cmd: &CommandSpec, args: &[Bytes]) {
     if ctx.dirty == 0 {
         ctx.propagate = Propagate::AsIs;
         return;

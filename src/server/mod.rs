@@ -97,49 +97,7 @@ pub struct Pause {
     pub write_only: bool,
 }
 
-/// Clients blocked on keys (BLPOP & co.), in arrival order per key.
-#[derive(Default)]
-pub struct Waiters {
-    map: Mutex<HashMap<(usize, Bytes), Vec<(u64, Arc<Notify>)>>>,
-}
-
-impl Waiters {
-    pub fn register(&self, db: usize, keys: &[Bytes], client: u64, n: &Arc<Notify>) {
-        let mut m = self.map.lock();
-        for k in keys {
-            m.entry((db, k.clone()))
-                .or_default()
-                .push((client, n.clone()));
-        }
-    }
-
-    pub fn unregister(&self, db: usize, keys: &[Bytes], client: u64) {
-        let mut m = self.map.lock();
-        for k in keys {
-            if let Some(v) = m.get_mut(&(db, k.clone())) {
-                v.retain(|(c, _)| *c != client);
-                if v.is_empty() {
-                    m.remove(&(db, k.clone()));
-                }
-            }
-        }
-    }
-
-    /// Wakes the longest-waiting client on each key.
-    pub fn signal(&self, keys: &[(usize, Bytes)]) {
-        let m = self.map.lock();
-        if m.is_empty() {
-            return;
-        }
-        for k in keys {
-            if let Some(v) = m.get(k) {
-                if let Some((_, n)) = v.first() {
-                    n.notify_one();
-                }
-            }
-        }
-    }
-}
+pub use crate::blocking::Waiters;
 
 pub struct Server {
     pub config: Config,
