@@ -948,3 +948,50 @@ fn sort_sets_by_hash_fields() {
         "WRONGTYPE Operation against a key holding the wrong kind of value"
     );
 }
+
+/// A list appearing under a key through RENAME, MOVE, COPY or SWAPDB serves a client
+/// blocked on that key, as Redis's dbAdd/SWAPDB signal it.
+#[test]
+fn keyspace_moves_wake_blocked_clients() {
+    let s = TestServer::start();
+    let mut c = s.conn();
+    let cases: &[(&[&str], &[&str], usize)] = &[
+        (&["RPUSH", "src", "a"], &["RENAME", "src", "dst"], 0),
+        (&["RPUSH", "src", "b"], &["COPY", "src", "dst"], 0),
+        (&["RPUSH", "dst", "c"], &["MOVE", "dst", "1"], 1),
+        // The list is in db 0, the client waits in db 1.
+        (&["RPUSH", "dst", "d"], &["SWAPDB", "0", "1"], 1),
+    ];
+    for (prep, cmd, wait_db) in cases {
+        q(&mut c, &["SELECT", "0"]);
+        q(&mut c, &["FLUSHALL"]);
+        q(&mut c, prep);
+        let port = s.port;
+        let db = *wait_db;
+        let waiter = std::thread::spawn(move || {
+            let mut w = redis::Client::open(format!("redis://127.0.0.1:{port}/{db}"))
+                .unwrap()
+                .get_connection()
+                .unwrap();
+            q(&mut w, &["BLPOP", "dst", "10"])
+        });
+        // Wait until the client is blocked.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let Value::BulkString(info) = q(&mut c, &["INFO", "clients"]) else {
+                panic!()
+            };
+            if String::from_utf8_lossy(&info).contains("blocked_clients:1") {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "never blocked");
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        q(&mut c, cmd);
+        let r = waiter.join().unwrap();
+        match r {
+            Value::Array(a) => assert_eq!(a[0], b("dst"), "{cmd:?}"),
+            o => panic!("{cmd:?}: {o:?}"),
+        }
+    }
+}
