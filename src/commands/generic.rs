@@ -976,7 +976,7 @@ mod tests {
                 .map(|a| Bytes::copy_from_slice(a.as_bytes()))
                 .collect();
             let cmd = dispatch::lookup(&self.srv, &args).unwrap();
-            let locks = match dispatch::shards_for(&self.srv, &cmd, &args) {
+            let locks = match dispatch::shards_for(&self.srv, cmd, &args) {
                 None => Locks::none(&self.srv.store),
                 Some(s) => Locks::acquire(&self.srv.store, s),
             };
