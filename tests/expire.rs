@@ -211,7 +211,7 @@ fn expire_in_the_past_deletes() {
 
 #[test]
 fn lazy_expiry_and_ms_precision() {
-    let s = TestServer::start();
+    let s = TestServer::start_with(&["--enable-debug-command", "yes"]);
     let mut c = s.conn();
     // Without active expiry if DEBUG SET-ACTIVE-EXPIRE exists, so access does the work.
     let _ = q(&mut c, &["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
@@ -312,11 +312,9 @@ fn active_expiry_removes_untouched_keys() {
 
 #[test]
 fn debug_set_active_expire_disables_cycle() {
-    let s = TestServer::start();
+    let s = TestServer::start_with(&["--enable-debug-command", "yes"]);
     let mut c = s.conn();
-    if q(&mut c, &["DEBUG", "SET-ACTIVE-EXPIRE", "0"]) != Value::Okay {
-        return; // DEBUG not available in this build
-    }
+    assert_eq!(q(&mut c, &["DEBUG", "SET-ACTIVE-EXPIRE", "0"]), Value::Okay);
     q(&mut c, &["SET", "k", "v", "PX", "10"]);
     std::thread::sleep(Duration::from_millis(300));
     // Still in memory (DBSIZE counts it), gone as soon as it is accessed.

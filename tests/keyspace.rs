@@ -995,3 +995,92 @@ fn keyspace_moves_wake_blocked_clients() {
         }
     }
 }
+
+/// Keyspace events of the generic commands, read from `__keyevent@<db>__:<event>`.
+#[test]
+fn generic_keyspace_events() {
+    let s = TestServer::start();
+    let mut c = s.conn();
+    assert_eq!(
+        q(&mut c, &["CONFIG", "SET", "notify-keyspace-events", "Eglx"]),
+        Value::Okay
+    );
+    let mut sub = s.raw();
+    sub.cmd(&[b"PSUBSCRIBE", b"__keyevent@*"]);
+    sub.read_reply();
+    let mut events = |c: &mut redis::Connection, cmds: &[&[&str]]| {
+        for cmd in cmds {
+            let r = q(c, cmd);
+            assert!(!matches!(r, Value::ServerError(_)), "{cmd:?}: {r:?}");
+        }
+        q(c, &["PUBLISH", "__keyevent@99__:end", "x"]);
+        let mut out = Vec::new();
+        loop {
+            let rep = String::from_utf8_lossy(&sub.read_reply()).into_owned();
+            let parts: Vec<&str> = rep.split("\r\n").collect();
+            let (ch, key) = (parts[6].to_string(), parts[8].to_string());
+            if ch == "__keyevent@99__:end" {
+                return out;
+            }
+            out.push(format!("{}:{key}", ch.trim_start_matches("__keyevent@")));
+        }
+    };
+    let e = events(
+        &mut c,
+        &[
+            &["SET", "a", "1"],
+            &["DEL", "a", "nokey"],
+            &["SET", "a", "1"],
+            &["UNLINK", "a"],
+            &["SET", "a", "1"],
+            &["RENAME", "a", "b"],
+            &["RENAMENX", "b", "c"],
+            &["COPY", "c", "d", "DB", "2"],
+            &["COPY", "c", "d"],
+            &["MOVE", "c", "3"],
+            &["EXPIRE", "d", "100"],
+            &["EXPIRE", "d", "100", "NX"],
+            &["PERSIST", "d"],
+            &["PEXPIRE", "d", "-1"],
+            &["RPUSH", "l", "2", "1"],
+            &["SORT", "l", "STORE", "sorted"],
+            &["SORT", "nokey", "STORE", "sorted"],
+        ],
+    );
+    assert_eq!(
+        e,
+        [
+            "0__:del:a",
+            "0__:del:a",
+            "0__:rename_from:a",
+            "0__:rename_to:b",
+            "0__:rename_from:b",
+            "0__:rename_to:c",
+            "2__:copy_to:d",
+            "0__:copy_to:d",
+            "0__:move_from:c",
+            "3__:move_to:c",
+            "0__:expire:d",
+            "0__:persist:d",
+            "0__:del:d",
+            "0__:rpush:l",
+            "0__:sortstore:sorted",
+            "0__:del:sorted",
+        ]
+    );
+    // Lazy expiry gives `expired`; SWAPDB and FLUSH* give no key events.
+    let e = events(&mut c, &[&["SET", "x", "1", "PX", "1"]]);
+    assert_eq!(e, ["0__:expire:x"]);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let e = events(
+        &mut c,
+        &[
+            &["EXISTS", "x"],
+            &["SWAPDB", "0", "1"],
+            &["FLUSHDB"],
+            &["FLUSHALL"],
+        ],
+    );
+    // Only `expired` (from the lookup, or from the active cycle if it was first).
+    assert_eq!(e, ["0__:expired:x"]);
+}
