@@ -3,9 +3,10 @@
 //! Commands without a handler are not in the table, so they are "unknown" like in Redis.
 
 use super::{Handler, LockMode};
+use crate::util::Counter;
 use ahash::AHashMap;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 static TSV: &str = include_str!("commands.tsv");
@@ -92,13 +93,62 @@ pub struct KeySpec {
     pub flags: Vec<String>,
 }
 
+/// Argument positions of a command's keys (inline for the usual few keys).
+pub type KeyPositions = smallvec::SmallVec<[usize; 4]>;
+
 /// Per-command statistics for INFO commandstats.
 #[derive(Default, Debug)]
 pub struct CmdStats {
-    pub calls: AtomicU64,
-    pub usec: AtomicU64,
-    pub rejected: AtomicU64,
-    pub failed: AtomicU64,
+    pub calls: Counter,
+    pub usec: Counter,
+    pub rejected: Counter,
+    pub failed: Counter,
+    /// Latency histogram (LATENCY HISTOGRAM, INFO latencystats).
+    pub hist: LatencyHist,
+}
+
+/// Per-command latency histogram: bucket `b` counts calls that took at most 2^b
+/// microseconds (and more than 2^(b-1)). Striped like `Counter`, so threads don't share
+/// a cache line on every call.
+#[derive(Default, Debug)]
+pub struct LatencyHist {
+    rows: [HistRow; crate::util::COUNTER_STRIPES],
+}
+
+#[repr(align(64))]
+#[derive(Default, Debug)]
+struct HistRow([std::sync::atomic::AtomicU64; 32]);
+
+impl LatencyHist {
+    /// Counts one call's duration.
+    #[inline]
+    pub fn record(&self, usec: u64) {
+        let b = if usec <= 1 {
+            0
+        } else {
+            (64 - (usec - 1).leading_zeros()) as usize
+        };
+        self.rows[crate::util::counter_stripe()].0[b.min(31)].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Calls per bucket, summed over the stripes.
+    pub fn counts(&self) -> [u64; 32] {
+        let mut out = [0u64; 32];
+        for r in &self.rows {
+            for (o, c) in out.iter_mut().zip(r.0.iter()) {
+                *o += c.load(Ordering::Relaxed);
+            }
+        }
+        out
+    }
+
+    pub fn reset(&self) {
+        for r in &self.rows {
+            for c in &r.0 {
+                c.store(0, Ordering::Relaxed);
+            }
+        }
+    }
 }
 
 pub struct CommandSpec {
@@ -133,10 +183,22 @@ impl CommandSpec {
     }
 
     /// Positions of the key arguments, from the key specs (Redis's getKeysUsingKeySpecs).
-    pub fn key_positions(&self, args: &[bytes::Bytes]) -> Vec<usize> {
-        let argc = args.len() as i32;
+    pub fn key_positions(&self, args: &[bytes::Bytes]) -> KeyPositions {
+        let mut out = KeyPositions::new();
+        self.for_each_key(args, |i, _| out.push(i));
+        out
+    }
+
+    /// (key position, index of the key spec that found it), for COMMAND GETKEYSANDFLAGS.
+    pub fn key_positions_by_spec(&self, args: &[bytes::Bytes]) -> Vec<(usize, usize)> {
         let mut out = Vec::new();
-        for spec in &self.key_specs {
+        self.for_each_key(args, |i, spec| out.push((i, spec)));
+        out
+    }
+
+    fn for_each_key(&self, args: &[bytes::Bytes], mut out: impl FnMut(usize, usize)) {
+        let argc = args.len() as i32;
+        for (spec_idx, spec) in self.key_specs.iter().enumerate() {
             let first = match &spec.begin {
                 BeginSearch::Index(i) => *i,
                 BeginSearch::Keyword {
@@ -186,7 +248,7 @@ impl CommandSpec {
                     let step = (*step).max(1);
                     let mut i = first;
                     while i <= last && i < argc {
-                        out.push(i as usize);
+                        out(i as usize, spec_idx);
                         i += step;
                     }
                 }
@@ -212,13 +274,12 @@ impl CommandSpec {
                         if p >= argc {
                             break;
                         }
-                        out.push(p as usize);
+                        out(p as usize, spec_idx);
                     }
                 }
                 FindKeys::Unknown => {}
             }
         }
-        out
     }
 }
 
@@ -437,6 +498,7 @@ impl CommandTable {
                 s.stats.usec.store(0, Ordering::Relaxed);
                 s.stats.rejected.store(0, Ordering::Relaxed);
                 s.stats.failed.store(0, Ordering::Relaxed);
+                s.stats.hist.reset();
             }
         }
     }
@@ -473,25 +535,35 @@ mod tests {
 
     #[test]
     fn key_positions() {
-        assert_eq!(spec("get").key_positions(&args("get k")), vec![1]);
+        assert_eq!(spec("get").key_positions(&args("get k")).to_vec(), vec![1]);
         assert_eq!(
-            spec("mset").key_positions(&args("mset a 1 b 2")),
+            spec("mset").key_positions(&args("mset a 1 b 2")).to_vec(),
             vec![1, 3]
         );
-        assert_eq!(spec("del").key_positions(&args("del a b c")), vec![1, 2, 3]);
         assert_eq!(
-            spec("blpop").key_positions(&args("blpop a b 0")),
+            spec("del").key_positions(&args("del a b c")).to_vec(),
+            vec![1, 2, 3]
+        );
+        assert_eq!(
+            spec("blpop").key_positions(&args("blpop a b 0")).to_vec(),
             vec![1, 2]
         );
         assert_eq!(
-            spec("zunionstore").key_positions(&args("zunionstore d 2 a b weights 1 2")),
+            spec("zunionstore")
+                .key_positions(&args("zunionstore d 2 a b weights 1 2"))
+                .to_vec(),
             vec![1, 3, 4]
         );
         assert_eq!(
-            spec("xread").key_positions(&args("xread count 1 streams a b 0 0")),
+            spec("xread")
+                .key_positions(&args("xread count 1 streams a b 0 0"))
+                .to_vec(),
             vec![4, 5]
         );
-        assert_eq!(spec("eval").key_positions(&args("eval s 1 k a")), vec![3]);
+        assert_eq!(
+            spec("eval").key_positions(&args("eval s 1 k a")).to_vec(),
+            vec![3]
+        );
         assert!(spec("mset").has(flags::DENYOOM));
     }
 }

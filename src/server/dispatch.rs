@@ -34,23 +34,29 @@ pub fn unknown_command(args: &[Bytes]) -> Reply {
 }
 
 /// Finds the command (and subcommand) for `args` and checks its arity.
-pub fn lookup(srv: &Server, args: &[Bytes]) -> Result<Arc<CommandSpec>, Reply> {
+/// The spec is borrowed from the table: no refcount traffic on a line every thread shares.
+pub fn lookup<'s>(srv: &'s Server, args: &[Bytes]) -> Result<&'s Arc<CommandSpec>, Reply> {
     let Some(cmd) = srv.cmds.get(&args[0]) else {
         return Err(unknown_command(args));
     };
     let cmd = if !cmd.subcommands.is_empty() {
         if args.len() < 2 {
-            return Err(crate::command::err::wrong_args(&cmd.name));
-        }
-        let sub = crate::util::lower(&args[1]);
-        match cmd.subcommands.get(&sub) {
-            Some(s) => s.clone(),
-            None => {
-                return Err(crate::command::err::unknown_subcommand(&args[1], &cmd.name));
+            // A container whose arity allows no subcommand (COMMAND) runs itself.
+            if cmd.arity != -1 {
+                return Err(crate::command::err::wrong_args(&cmd.name));
+            }
+            cmd
+        } else {
+            let sub = crate::util::lower(&args[1]);
+            match cmd.subcommands.get(&sub) {
+                Some(s) => s,
+                None => {
+                    return Err(crate::command::err::unknown_subcommand(&args[1], &cmd.name));
+                }
             }
         }
     } else {
-        cmd.clone()
+        cmd
     };
     let argc = args.len() as i32;
     if (cmd.arity > 0 && argc != cmd.arity) || (cmd.arity < 0 && argc < -cmd.arity) {
@@ -61,7 +67,7 @@ pub fn lookup(srv: &Server, args: &[Bytes]) -> Result<Arc<CommandSpec>, Reply> {
 }
 
 /// The shards a command must lock.
-pub fn shards_for(srv: &Server, cmd: &CommandSpec, args: &[Bytes]) -> Option<Vec<usize>> {
+pub fn shards_for(srv: &Server, cmd: &CommandSpec, args: &[Bytes]) -> Option<ShardList> {
     match cmd.lock {
         LockMode::None => None,
         LockMode::All => Some((0..srv.store.nshards()).collect()),
@@ -73,6 +79,9 @@ pub fn shards_for(srv: &Server, cmd: &CommandSpec, args: &[Bytes]) -> Option<Vec
         ),
     }
 }
+
+/// Shard indexes a command locks (inline for the usual few).
+pub type ShardList = smallvec::SmallVec<[usize; 4]>;
 
 /// The result of running one command.
 pub struct Outcome {
@@ -94,6 +103,29 @@ pub fn execute(srv: &Server, client: &mut Client, args: &[Bytes]) -> Outcome {
     if srv.scripting.busy.is_busy() && !cmd.has(flags::ALLOW_BUSY) {
         return reject(srv, client, Reply::err(crate::scripting::BUSY_ERR));
     }
+    // A RESP2 client with subscriptions may only run the pub/sub commands (RESP3: no limit).
+    if client.proto == 2
+        && client.info.kind_pubsub.load(Ordering::Relaxed)
+        && !matches!(
+            cmd.name.as_str(),
+            "ping"
+                | "subscribe"
+                | "ssubscribe"
+                | "unsubscribe"
+                | "sunsubscribe"
+                | "psubscribe"
+                | "punsubscribe"
+                | "quit"
+                | "reset"
+        )
+    {
+        cmd.stats.rejected.fetch_add(1, Ordering::Relaxed);
+        let msg = format!(
+            "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+            cmd.name
+        );
+        return reject(srv, client, Reply::Error(msg.into()));
+    }
     if client.multi.is_some() && !is_transaction_control(&cmd.name) {
         if cmd.has(flags::NO_MULTI) {
             cmd.stats.rejected.fetch_add(1, Ordering::Relaxed);
@@ -104,11 +136,11 @@ pub fn execute(srv: &Server, client: &mut Client, args: &[Bytes]) -> Outcome {
             );
         }
         let q = client.multi.as_mut().expect("in MULTI");
-        q.push((cmd, args.to_vec()));
+        q.push((cmd.clone(), args.to_vec()));
         client.info.multi.store(q.len() as i64, Ordering::Relaxed);
         return finish_reply(client, Reply::status("QUEUED"));
     }
-    run(srv, client, &cmd, args)
+    run(srv, client, cmd, args)
 }
 
 /// Commands that run immediately even inside MULTI (Redis's processCommand list).
@@ -149,7 +181,7 @@ fn finish_reply(client: &mut Client, r: Reply) -> Outcome {
 /// Runs a looked-up command: locks, handler, effects, stats.
 pub fn run(srv: &Server, client: &mut Client, cmd: &Arc<CommandSpec>, args: &[Bytes]) -> Outcome {
     let start = std::time::Instant::now();
-    *client.info.last_cmd.lock() = Some(cmd.clone());
+    client.info.set_last_cmd(cmd);
     let locks = match shards_for(srv, cmd, args) {
         None => Locks::none(&srv.store),
         Some(s) => match Locks::acquire_unless_busy(&srv.store, s, &srv.scripting.busy) {
@@ -161,14 +193,14 @@ pub fn run(srv: &Server, client: &mut Client, cmd: &Arc<CommandSpec>, args: &[By
     let mut ctx = Ctx::new(srv, client, locks);
     let reply = handler(&mut ctx, args);
     propagate(&mut ctx, cmd, args);
+    // Still under the locks: register a blocked client, serve clients blocked on keys
+    // this command made ready (crate::blocking).
+    let mut block = ctx.block.take();
+    let deferred = crate::blocking::after_command(&mut ctx, args, &mut block);
     let events = std::mem::take(&mut ctx.events);
-    let ready = std::mem::take(&mut ctx.ready_keys);
-    let block = ctx.block.take();
     drop(ctx); // releases the shard locks
     srv.publish_events(events);
-    if !ready.is_empty() {
-        srv.waiters.signal(&ready);
-    }
+    crate::blocking::serve_deferred(srv, client, deferred);
     let elapsed = start.elapsed().as_micros() as u64;
     after_call(srv, client, cmd, args, &reply, elapsed, block.is_some());
     if block.is_some() {
@@ -178,7 +210,7 @@ pub fn run(srv: &Server, client: &mut Client, cmd: &Arc<CommandSpec>, args: &[By
 }
 
 /// Feeds the command's write effect to AOF/replicas (still under the shard locks).
-fn propagate(ctx: &mut Ctx, cmd: &CommandSpec, args: &[Bytes]) {
+pub fn propagate(ctx: &mut Ctx, cmd: &CommandSpec, args: &[Bytes]) {
     if ctx.dirty == 0 {
         ctx.propagate = Propagate::AsIs;
         return;
@@ -218,6 +250,7 @@ pub fn call_locked(ctx: &mut Ctx, cmd: &Arc<CommandSpec>, args: &[Bytes]) -> Rep
     let elapsed = start.elapsed().as_micros() as u64;
     cmd.stats.calls.fetch_add(1, Ordering::Relaxed);
     cmd.stats.usec.fetch_add(elapsed, Ordering::Relaxed);
+    cmd.stats.hist.record(elapsed);
     if let Reply::Error(e) = &reply {
         cmd.stats.failed.fetch_add(1, Ordering::Relaxed);
         ctx.srv.stats.count_error(e);
@@ -240,6 +273,7 @@ fn after_call(
     }
     cmd.stats.calls.fetch_add(1, Ordering::Relaxed);
     cmd.stats.usec.fetch_add(elapsed_us, Ordering::Relaxed);
+    cmd.stats.hist.record(elapsed_us);
     srv.stats
         .total_commands_processed
         .fetch_add(1, Ordering::Relaxed);
@@ -247,6 +281,16 @@ fn after_call(
     if let Reply::Error(e) = reply {
         cmd.stats.failed.fetch_add(1, Ordering::Relaxed);
         srv.stats.count_error(e);
+    }
+    let latency_ms = srv.config.hot.latency_threshold.load(Ordering::Relaxed);
+    if latency_ms > 0 && elapsed_us / 1000 >= latency_ms {
+        let event = if cmd.has(flags::FAST) {
+            "fast-command"
+        } else {
+            "command"
+        };
+        srv.latency
+            .add(event, crate::util::now_ms() / 1000, elapsed_us / 1000);
     }
     let threshold = srv.config.hot.slowlog_slower_than.load(Ordering::Relaxed);
     if threshold >= 0 && elapsed_us >= threshold as u64 && !cmd.has(flags::SKIP_SLOWLOG) {
