@@ -152,6 +152,19 @@ fn table_to_reply(t: &Table, resp3: bool, depth: usize) -> Reply {
     if let Ok(LuaValue::String(s)) = t.raw_get::<LuaValue>("big_number") {
         return Reply::BigNumber(s.to_string_lossy().to_string());
     }
+    if let Ok(LuaValue::Table(v)) = t.raw_get::<LuaValue>("verbatim_string") {
+        if let (Ok(LuaValue::String(f)), Ok(LuaValue::String(s))) = (
+            v.raw_get::<LuaValue>("format"),
+            v.raw_get::<LuaValue>("string"),
+        ) {
+            let fmt: &'static str = match &*f.as_bytes() {
+                b"txt" => "txt",
+                b"mkd" => "mkd",
+                _ => "txt",
+            };
+            return Reply::Verbatim(fmt, bytes::Bytes::copy_from_slice(&s.as_bytes()));
+        }
+    }
     if let Ok(LuaValue::Table(m)) = t.raw_get::<LuaValue>("map") {
         let mut pairs = Vec::new();
         for (k, v) in m.pairs::<LuaValue, LuaValue>().flatten() {

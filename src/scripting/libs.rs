@@ -35,21 +35,23 @@ pub fn install_redis_api(lua: &Lua, redis: &Table) -> mlua::Result<()> {
         "log",
         lua.create_function(|lua, args: mlua::MultiValue| {
             if args.len() < 2 {
-                return Err(mlua::Error::RuntimeError(
-                    "redis.log() requires two arguments or more.".into(),
+                return Err(super::raise(
+                    lua,
+                    "ERR redis.log() requires two arguments or more.",
                 ));
             }
             let level = match &args[0] {
                 LuaValue::Integer(i) => *i as i64,
                 LuaValue::Number(n) => *n as i64,
                 _ => {
-                    return Err(mlua::Error::RuntimeError(
-                        "First argument must be a number (log level).".into(),
+                    return Err(super::raise(
+                        lua,
+                        "ERR First argument must be a number (log level).",
                     ))
                 }
             };
             if !(0..=3).contains(&level) {
-                return Err(mlua::Error::RuntimeError("Invalid log level.".into()));
+                return Err(super::raise(lua, "ERR Invalid debug level."));
             }
             let mut msg = String::new();
             for (i, a) in args.iter().skip(1).enumerate() {

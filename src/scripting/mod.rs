@@ -205,16 +205,17 @@ impl Scripting {
             let pcall = scope.create_function(|lua, args: MultiValue| {
                 redis_call(lua, &mut state.borrow_mut(), args, false)
             })?;
-            let setresp = scope.create_function(|_, v: LuaValue| {
-                let n = match v {
+            let setresp = scope.create_function(|lua, args: MultiValue| {
+                if args.len() != 1 {
+                    return Err(raise(lua, "ERR redis.setresp() requires one argument."));
+                }
+                let n = match args[0] {
                     LuaValue::Integer(i) => i as i64,
                     LuaValue::Number(n) => n as i64,
                     _ => 0,
                 };
                 if n != 2 && n != 3 {
-                    return Err(mlua::Error::RuntimeError(
-                        "RESP version must be 2 or 3.".into(),
-                    ));
+                    return Err(raise(lua, "ERR RESP version must be 2 or 3."));
                 }
                 state.borrow_mut().resp = n as u8;
                 Ok(())
@@ -324,7 +325,7 @@ impl std::fmt::Display for RedisErr {
 
 impl std::error::Error for RedisErr {}
 
-fn raise(lua: &Lua, msg: &str) -> mlua::Error {
+pub(crate) fn raise(lua: &Lua, msg: &str) -> mlua::Error {
     mlua::Error::external(RedisErr {
         msg: msg.to_string(),
         line: current_line(lua),
@@ -533,7 +534,10 @@ fn protect_globals(lua: &Lua) -> mlua::Result<Table> {
             local G = _G
             local real = {}
             for k, v in pairs(_G) do real[k] = v end
-            local allowed_nil = { loadstring = true, __redis__compat = true }
+            local allowed_nil = { loadstring = true, load = true, __redis__compat = true }
+            -- Redis 7 doesn't expose these.
+            for _, n in ipairs({"getfenv", "setfenv", "newproxy"}) do real[n] = nil end
+            local protected = { G }
             local function readonly(t)
                 local proxy = {}
                 setmetatable(proxy, {
@@ -541,13 +545,26 @@ fn protect_globals(lua: &Lua) -> mlua::Result<Table> {
                     __newindex = function() error("Attempt to modify a readonly table", 2) end,
                     __metatable = false,
                 })
+                protected[#protected + 1] = proxy
                 return proxy
             end
             for _, lib in ipairs({"string", "table", "math", "os", "redis", "cjson", "cmsgpack", "bit", "struct"}) do
                 if type(real[lib]) == "table" then real[lib] = readonly(real[lib]) end
             end
             real._G = G
-            local mt = {
+            -- String methods resolve through the (read-only) string library, as in Redis.
+            getmetatable("").__index = real.string
+            -- error({err = "CODE msg"}) ends the script with that error reply.
+            local lua_error, raise_table = error, raise_table
+            real.raise_table = nil
+            real.error = function(e, lvl)
+                if type(e) == "table" and type(rawget(e, "err")) == "string" then
+                    raise_table(rawget(e, "err"))
+                end
+                if lvl == nil then lvl = 1 end
+                if lvl > 0 then lvl = lvl + 1 end
+                lua_error(e, lvl)
+            end            local mt = {
                 __index = function(_, k)
                     local v = rawget(real, k)
                     if v == nil and not allowed_nil[k] then
@@ -560,18 +577,51 @@ fn protect_globals(lua: &Lua) -> mlua::Result<Table> {
                     -- the same way as overwriting one.
                     error("Attempt to modify a readonly table", 2)
                 end,
-                __metatable = false,
+                __metatable = readonly({}),
             }
             local names = {}
             for k in pairs(G) do names[#names + 1] = k end
             for _, k in ipairs(names) do rawset(G, k, nil) end
             setmetatable(G, mt)
-            return real
+            return real, protected
             "#,
         )
         .set_name("=protect")
         .into_function()?;
-    let real: Table = setup.call(())?;
+    let raise_table = lua.create_function(|lua, msg: mlua::String| -> mlua::Result<()> {
+        // Level 2: the script line that called error() (level 1 is the error wrapper).
+        let line = lua
+            .inspect_stack(2, |d| d.current_line())
+            .flatten()
+            .unwrap_or(0) as i64;
+        Err(mlua::Error::external(RedisErr {
+            msg: msg.to_string_lossy().to_string(),
+            line,
+        }))
+    })?;
+    lua.globals().raw_set("raise_table", raise_table)?;
+    let (real, protected): (Table, Table) = setup.call(())?;
+    // rawset/setmetatable can't touch the globals or the library tables (Redis 7 makes
+    // them read-only inside the VM).
+    let ptrs: Vec<usize> = protected
+        .sequence_values::<Table>()
+        .filter_map(|t| t.ok())
+        .map(|t| t.to_pointer() as usize)
+        .collect();
+    let ptrs = std::sync::Arc::new(ptrs);
+    for name in ["rawset", "setmetatable"] {
+        let orig: Function = real.raw_get(name)?;
+        let ptrs = ptrs.clone();
+        let f = lua.create_function(move |lua, args: MultiValue| {
+            if let Some(LuaValue::Table(t)) = args.front() {
+                if ptrs.contains(&(t.to_pointer() as usize)) {
+                    return Err(raise(lua, "Attempt to modify a readonly table"));
+                }
+            }
+            orig.call::<MultiValue>(args)
+        })?;
+        real.raw_set(name, f)?;
+    }
     // The `redis` table seen by scripts is a read-only proxy; Rust keeps the real one.
     Ok(real)
 }
