@@ -33,6 +33,9 @@ pub fn register(r: &mut Registry) {
 }
 
 fn fcall_run(ctx: &mut Ctx, args: &[Bytes], ro: bool) -> Reply {
+    if crate::util::parse_i64(&args[2]).is_none() {
+        return Reply::err("ERR Bad number of keys provided");
+    }
     let (keys, argv) = match split_keys(args) {
         Ok(x) => x,
         Err(e) => return e,

@@ -369,7 +369,7 @@ impl Scripting {
                                     .iter()
                                     .enumerate()
                                     .filter(|(i, _)| f.flags & (1 << i) != 0)
-                                    .map(|(_, n)| Reply::bulk(*n))
+                                    .map(|(_, n)| Reply::status(*n))
                                     .collect(),
                             ),
                         ),
