@@ -243,8 +243,12 @@ fn function_kill_and_stats_while_busy() {
         other => panic!("{other:?}"),
     }
     assert_eq!(
+        err_text(&q(&mut c, &["PING"])),
+        "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+    );
+    assert_eq!(
         err_text(&q(&mut c, &["SCRIPT", "KILL"])),
-        "NOTBUSY No scripts in execution right now."
+        "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
     );
     assert_eq!(q(&mut c, &["FUNCTION", "KILL"]), Value::Okay);
     let r = runner.join().unwrap();

@@ -384,7 +384,7 @@ fn script_kill_busy_loop() {
     // FUNCTION KILL doesn't kill an EVAL script.
     assert_eq!(
         err_text(&q(&mut c, &["FUNCTION", "KILL"])),
-        "NOTBUSY No scripts in execution right now."
+        "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
     );
     assert_eq!(q(&mut c, &["SCRIPT", "KILL"]), Value::Okay);
     let r = runner.join().unwrap();

@@ -311,11 +311,8 @@ pub fn kill(ctx: &mut Ctx, function: bool) -> Reply {
         return Reply::err("NOTBUSY No scripts in execution right now.");
     }
     if b.is_function.load(Ordering::Relaxed) != function {
-        return if function {
-            Reply::err("NOTBUSY No scripts in execution right now.")
-        } else {
-            Reply::err("NOTBUSY No scripts in execution right now.")
-        };
+        // The other KILL is the one that applies.
+        return Reply::err(b.err());
     }
     if b.wrote.load(Ordering::Relaxed) {
         return Reply::err("UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.");

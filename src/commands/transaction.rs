@@ -78,7 +78,7 @@ fn exec(ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
         Some(l) => l,
         None => {
             unwatch_all(ctx);
-            return Reply::err(crate::scripting::BUSY_ERR);
+            return Reply::err(srv.scripting.busy.err());
         }
     };
     if watch_failed(ctx) {

@@ -753,6 +753,7 @@ pub fn open(lua: &Lua) -> mlua::Result<Table> {
 mod tests {
     use super::fmt_g;
     #[test]
+    #[allow(clippy::approx_constant)]
     fn g14() {
         for (x, s) in [
             (1.5, "1.5"),

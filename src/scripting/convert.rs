@@ -125,7 +125,7 @@ fn lua_to_reply_depth(v: &LuaValue, resp3: bool, depth: usize) -> Reply {
                 Reply::Nil
             }
         }
-        LuaValue::Integer(i) => Reply::Int(*i as i64),
+        LuaValue::Integer(i) => Reply::Int(*i),
         // Lua numbers are truncated to integers, as Redis does.
         LuaValue::Number(n) => Reply::Int(c_i64(*n)),
         LuaValue::String(s) => Reply::Bulk(bytes::Bytes::copy_from_slice(&s.as_bytes())),
@@ -198,7 +198,8 @@ fn table_to_reply(t: &Table, resp3: bool, depth: usize) -> Reply {
 /// C's `(long long)` cast of a double on x86-64: NaN and out-of-range values become
 /// i64::MIN (Redis returns that for e.g. `return 0/0`).
 pub fn c_i64(n: f64) -> i64 {
-    if n.is_nan() || !(-9.223372036854775808e18..9.223372036854775807e18).contains(&n) {
+    const TWO63: f64 = 9_223_372_036_854_775_808.0;
+    if n.is_nan() || !(-TWO63..TWO63).contains(&n) {
         i64::MIN
     } else {
         n as i64

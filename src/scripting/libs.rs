@@ -41,7 +41,7 @@ pub fn install_redis_api(lua: &Lua, redis: &Table) -> mlua::Result<()> {
                 ));
             }
             let level = match &args[0] {
-                LuaValue::Integer(i) => *i as i64,
+                LuaValue::Integer(i) => *i,
                 LuaValue::Number(n) => *n as i64,
                 _ => {
                     return Err(super::raise(

@@ -46,7 +46,19 @@ impl Busy {
     pub fn is_busy(&self) -> bool {
         self.over_threshold.load(Ordering::Acquire)
     }
+
+    /// The -BUSY error for other clients: names FUNCTION KILL while a function runs.
+    pub fn err(&self) -> &'static str {
+        if self.is_function.load(Ordering::Relaxed) {
+            BUSY_FUNCTION_ERR
+        } else {
+            BUSY_ERR
+        }
+    }
 }
+
+pub const BUSY_FUNCTION_ERR: &str =
+    "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
 
 pub const BUSY_ERR: &str =
     "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
@@ -210,7 +222,7 @@ impl Scripting {
                     return Err(raise(lua, "ERR redis.setresp() requires one argument."));
                 }
                 let n = match args[0] {
-                    LuaValue::Integer(i) => i as i64,
+                    LuaValue::Integer(i) => i,
                     LuaValue::Number(n) => n as i64,
                     _ => 0,
                 };
@@ -490,9 +502,7 @@ fn new_vm(busy: Arc<Busy>) -> mlua::Result<Vm> {
     // scripts, as Redis 7 does (checked against redis-server 7.0).
     libs::install_random(&lua, &g)?;
     libs::reset_random(&lua)?;
-    for name in ["print"] {
-        g.raw_remove(name)?;
-    }
+    g.raw_remove("print")?;
     let globals = protect_globals(&lua)?;
     let hook_busy = busy.clone();
     lua.set_hook(

@@ -52,12 +52,8 @@ fn enc_len(out: &mut Vec<u8>, n: usize, fix: u8, fixmax: usize, b16: u8, b32: u8
 }
 
 fn enc_number(out: &mut Vec<u8>, n: f64) {
-    if !n.is_infinite()
-        && !n.is_nan()
-        && n >= -9.223372036854776e18
-        && n < 9.223372036854776e18
-        && (n as i64) as f64 == n
-    {
+    const TWO63: f64 = 9_223_372_036_854_775_808.0;
+    if (-TWO63..TWO63).contains(&n) && (n as i64) as f64 == n {
         enc_int(out, n as i64);
     } else {
         let f = n as f32;
@@ -286,7 +282,7 @@ fn str_arg(lua: &Lua, v: Option<&LuaValue>, f: &str) -> mlua::Result<Vec<u8>> {
 fn int_arg(lua: &Lua, v: Option<&LuaValue>, n: usize, f: &str) -> mlua::Result<i64> {
     match v {
         None | Some(LuaValue::Nil) => Ok(0),
-        Some(LuaValue::Integer(i)) => Ok(*i as i64),
+        Some(LuaValue::Integer(i)) => Ok(*i),
         Some(LuaValue::Number(x)) => Ok(*x as i64),
         Some(other) => match lua.coerce_number(other.clone())? {
             Some(x) => Ok(x as i64),

@@ -101,7 +101,7 @@ pub fn execute(srv: &Server, client: &mut Client, args: &[Bytes]) -> Outcome {
         return reject(srv, client, Reply::err("NOAUTH Authentication required."));
     }
     if srv.scripting.busy.is_busy() && !cmd.has(flags::ALLOW_BUSY) {
-        return reject(srv, client, Reply::err(crate::scripting::BUSY_ERR));
+        return reject(srv, client, Reply::err(srv.scripting.busy.err()));
     }
     // A RESP2 client with subscriptions may only run the pub/sub commands (RESP3: no limit).
     if client.proto == 2
@@ -186,7 +186,7 @@ pub fn run(srv: &Server, client: &mut Client, cmd: &Arc<CommandSpec>, args: &[By
         None => Locks::none(&srv.store),
         Some(s) => match Locks::acquire_unless_busy(&srv.store, s, &srv.scripting.busy) {
             Some(l) => l,
-            None => return reject(srv, client, Reply::err(crate::scripting::BUSY_ERR)),
+            None => return reject(srv, client, Reply::err(srv.scripting.busy.err())),
         },
     };
     let handler = cmd.handler.expect("registered command has a handler");
