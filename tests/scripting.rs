@@ -734,3 +734,44 @@ fn redis_log_writes_to_the_log() {
         Value::Int(1)
     );
 }
+
+#[test]
+fn monitor_shows_script_commands_as_lua() {
+    use std::io::{BufRead, BufReader, Write};
+    let s = TestServer::start();
+    let mut m = std::net::TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+    m.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    m.write_all(b"MONITOR\r\n").unwrap();
+    let mut rd = BufReader::new(m);
+    let mut line = String::new();
+    rd.read_line(&mut line).unwrap();
+    assert_eq!(line, "+OK\r\n");
+    let mut c = s.conn();
+    q(
+        &mut c,
+        &[
+            "EVAL",
+            "redis.call('select', 3) return redis.call('set', KEYS[1], 'v')",
+            "1",
+            "mk",
+        ],
+    );
+    let mut lines = Vec::new();
+    while !lines.iter().any(|l: &String| l.contains("lua] \"set\"")) {
+        line.clear();
+        rd.read_line(&mut line).unwrap();
+        lines.push(line.clone());
+    }
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.ends_with("[0 lua] \"select\" \"3\"\r\n")),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.ends_with("[3 lua] \"set\" \"mk\" \"v\"\r\n")),
+        "{lines:?}"
+    );
+}

@@ -421,6 +421,9 @@ fn redis_call(
         }
         srv.scripting.busy.wrote.store(true, Ordering::Relaxed);
     }
+    if srv.has_monitors.load(Ordering::Relaxed) {
+        crate::server::dispatch::feed_monitors_from(srv, ctx.client.db, "lua", &argv);
+    }
     let reply = crate::server::dispatch::call_locked(ctx, &cmd, &argv);
     if let Reply::Error(e) = &reply {
         return fail(lua, e);

@@ -313,13 +313,19 @@ fn after_call(
 
 /// Sends `+<time> [<db> <addr>] "arg" ...` to every MONITOR client.
 pub fn feed_monitors(srv: &Server, client: &Client, args: &[Bytes]) {
+    feed_monitors_from(srv, client.db, &client.info.addr, args);
+}
+
+/// A monitor line for a command run by `origin` (a client address, or `lua` for commands
+/// called from scripts, as Redis shows them).
+pub fn feed_monitors_from(srv: &Server, db: usize, origin: &str, args: &[Bytes]) {
     let us = crate::util::now_us();
     let mut line = format!(
         "+{}.{:06} [{} {}]",
         us / 1_000_000,
         us % 1_000_000,
-        client.db,
-        client.info.addr
+        db,
+        origin
     );
     for a in args {
         line.push_str(" \"");
