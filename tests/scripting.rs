@@ -775,3 +775,58 @@ fn monitor_shows_script_commands_as_lua() {
         "{lines:?}"
     );
 }
+
+#[test]
+fn watch_races_with_scripts() {
+    // Optimistic WATCH increments from some threads, script increments from others: no
+    // update is lost, and every successful EXEC saw an unchanged key.
+    let s = TestServer::start();
+    let watchers = 4;
+    let scripters = 3;
+    let per = 60;
+    let mut handles = Vec::new();
+    for _ in 0..watchers {
+        let url = s.url();
+        handles.push(std::thread::spawn(move || {
+            let mut c = redis::Client::open(url).unwrap().get_connection().unwrap();
+            let mut done = 0;
+            let mut retries = 0;
+            while done < per {
+                q(&mut c, &["WATCH", "wctr"]);
+                let v: i64 = match q(&mut c, &["GET", "wctr"]) {
+                    Value::BulkString(b) => String::from_utf8_lossy(&b).parse().unwrap(),
+                    _ => 0,
+                };
+                q(&mut c, &["MULTI"]);
+                q(&mut c, &["SET", "wctr", &(v + 1).to_string()]);
+                match q(&mut c, &["EXEC"]) {
+                    Value::Array(_) => done += 1,
+                    Value::Nil => retries += 1,
+                    other => panic!("{other:?}"),
+                }
+            }
+            retries
+        }));
+    }
+    for _ in 0..scripters {
+        let url = s.url();
+        handles.push(std::thread::spawn(move || {
+            let mut c = redis::Client::open(url).unwrap().get_connection().unwrap();
+            for _ in 0..per {
+                q(
+                    &mut c,
+                    &["EVAL", "return redis.call('incr', KEYS[1])", "1", "wctr"],
+                );
+            }
+            0
+        }));
+    }
+    for h in handles {
+        h.join().unwrap();
+    }
+    let mut c = s.conn();
+    assert_eq!(
+        q(&mut c, &["GET", "wctr"]),
+        bulk(&((watchers + scripters) * per).to_string())
+    );
+}
