@@ -133,6 +133,7 @@ load_measure() {
     got="$("$REDIS_CLI" -p "$port" "$@")"
     [[ "$got" == "$n" ]] || die "$name: $1 is $got, expected $n"
     sleep 1
+    # shellcheck disable=SC2034 # results for the caller
     M_EMPTY="$empty"; M_LOADED="$(rss_kb "$pid")"
 }
 
