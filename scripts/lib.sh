@@ -133,8 +133,10 @@ load_measure() {
     got="$("$REDIS_CLI" -p "$port" "$@")"
     [[ "$got" == "$n" ]] || die "$name: $1 is $got, expected $n"
     sleep 1
-    # shellcheck disable=SC2034 # results for the caller
-    M_EMPTY="$empty"; M_LOADED="$(rss_kb "$pid")"
+    # shellcheck disable=SC2034 # M_EMPTY, M_LOADED: results for the caller
+    M_EMPTY="$empty"
+    # shellcheck disable=SC2034
+    M_LOADED="$(rss_kb "$pid")"
 }
 
 # rss_report N UNIT UNITS T_EMPTY T_LOADED R_EMPTY R_LOADED -> table of empty and
