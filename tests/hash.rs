@@ -5,22 +5,6 @@ use common::*;
 
 const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
 
-/// Bulk strings of an array reply, sorted (for replies in hash order).
-fn sorted(c: &mut redis::Connection, args: &[&str]) -> Vec<String> {
-    let mut v: Vec<String> = match q(c, args) {
-        redis::Value::Array(a) => a
-            .into_iter()
-            .map(|x| match x {
-                redis::Value::BulkString(b) => String::from_utf8(b).unwrap(),
-                o => panic!("{o:?}"),
-            })
-            .collect(),
-        o => panic!("{o:?}"),
-    };
-    v.sort();
-    v
-}
-
 #[test]
 fn hset_hget_hmget_hmset_hsetnx() {
     let s = TestServer::start();

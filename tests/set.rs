@@ -5,21 +5,9 @@ use common::*;
 
 const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
 
-/// Bulk strings of an array reply, sorted.
+/// Bulk strings of an array reply to a space-separated command, sorted.
 fn sorted(c: &mut redis::Connection, cmd: &str) -> Vec<String> {
-    let args: Vec<&str> = cmd.split(' ').collect();
-    let mut v: Vec<String> = match q(c, &args) {
-        redis::Value::Array(a) | redis::Value::Set(a) => a
-            .into_iter()
-            .map(|x| match x {
-                redis::Value::BulkString(b) => String::from_utf8(b).unwrap(),
-                o => panic!("{o:?}"),
-            })
-            .collect(),
-        o => panic!("{cmd}: {o:?}"),
-    };
-    v.sort();
-    v
+    common::sorted(c, &cmd.split(' ').collect::<Vec<_>>())
 }
 
 #[test]

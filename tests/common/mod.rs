@@ -327,6 +327,22 @@ pub fn encoding(c: &mut Raw, key: &str) -> Option<String> {
     Some(r.lines().nth(1).unwrap_or("").to_string())
 }
 
+/// Bulk strings of an array (or set) reply, sorted (for replies in hash order).
+pub fn sorted(c: &mut redis::Connection, args: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = match q(c, args) {
+        redis::Value::Array(a) | redis::Value::Set(a) => a
+            .into_iter()
+            .map(|x| match x {
+                redis::Value::BulkString(b) => String::from_utf8(b).unwrap(),
+                o => panic!("{o:?}"),
+            })
+            .collect(),
+        o => panic!("{args:?}: {o:?}"),
+    };
+    v.sort();
+    v
+}
+
 /// `redis::Value` of a simple string.
 pub fn s(v: &str) -> redis::Value {
     redis::Value::SimpleString(v.into())
