@@ -769,13 +769,7 @@ fn xread_generic(ctx: &mut Ctx, args: &[Bytes], group_mode: bool) -> Reply {
         if let (Some(g), Some(cname)) = (group, consumer) {
             let (entries, created, eff) = serve_group(s, k, g, cname, &ids[idx], count, noack, now);
             if created {
-                effects.push(vec![
-                    b("XGROUP"),
-                    b("CREATECONSUMER"),
-                    k.clone(),
-                    g.clone(),
-                    cname.clone(),
-                ]);
+                effects.push(createconsumer_effect(k, g, cname));
                 ctx.notify(notify::STREAM, "xgroup-createconsumer", k);
                 dirty += 1;
             }
@@ -1003,6 +997,33 @@ fn setid_effect(key: &Bytes, gname: &Bytes, g: &Group) -> Vec<Bytes> {
         b("ENTRIESREAD"),
         Bytes::from(g.entries_read.to_string()),
     ]
+}
+
+/// `XGROUP CREATECONSUMER key group consumer`, propagated when a read or claim created
+/// the consumer.
+fn createconsumer_effect(key: &Bytes, gname: &Bytes, cname: &Bytes) -> Vec<Bytes> {
+    vec![
+        b("XGROUP"),
+        b("CREATECONSUMER"),
+        key.clone(),
+        gname.clone(),
+        cname.clone(),
+    ]
+}
+
+/// XCLAIM/XAUTOCLAIM created the consumer: notify, count one change, and propagate the
+/// creation before the claim's own effects.
+fn consumer_created(
+    ctx: &mut Ctx,
+    key: &Bytes,
+    gname: &Bytes,
+    cname: &Bytes,
+    effects: &mut Vec<Vec<Bytes>>,
+    dirty: &mut u64,
+) {
+    ctx.notify(notify::STREAM, "xgroup-createconsumer", key);
+    *dirty += 1;
+    effects.insert(0, createconsumer_effect(key, gname, cname));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1275,18 +1296,7 @@ fn xclaim(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         dirty += 1;
     }
     if created {
-        ctx.notify(notify::STREAM, "xgroup-createconsumer", key);
-        dirty += 1;
-        effects.insert(
-            0,
-            vec![
-                b("XGROUP"),
-                b("CREATECONSUMER"),
-                key.clone(),
-                gname.clone(),
-                cname.clone(),
-            ],
-        );
+        consumer_created(ctx, key, gname, cname, &mut effects, &mut dirty);
     }
     ctx.dirty += dirty;
     ctx.rewrite_as(effects);
@@ -1420,18 +1430,7 @@ fn xautoclaim(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             .unwrap_or(StreamId::MIN)
     };
     if created {
-        ctx.notify(notify::STREAM, "xgroup-createconsumer", key);
-        dirty += 1;
-        effects.insert(
-            0,
-            vec![
-                b("XGROUP"),
-                b("CREATECONSUMER"),
-                key.clone(),
-                gname.clone(),
-                cname.clone(),
-            ],
-        );
+        consumer_created(ctx, key, gname, cname, &mut effects, &mut dirty);
     }
     ctx.dirty += dirty;
     ctx.rewrite_as(effects);
