@@ -562,6 +562,15 @@ pub mod arg {
         Ok(v)
     }
 
+    /// A count for LPOP/RPOP/SPOP/ZPOPMIN...: Redis's getPositiveLongFromObjectOrReply,
+    /// where any bad value (not an integer, or negative) gets the same error.
+    pub fn pop_count(b: &[u8]) -> Result<usize, Reply> {
+        match crate::util::parse_i64(b) {
+            Some(v) if v >= 0 => Ok(v as usize),
+            _ => Err(Reply::err("ERR value is out of range, must be positive")),
+        }
+    }
+
     /// A blocking timeout in seconds (may be fractional) to an absolute deadline.
     pub fn timeout(b: &[u8], now_ms: u64) -> Result<Option<u64>, Reply> {
         // Redis 7.2's getTimeoutFromObjectOrReply: a long double (inf included), times

@@ -24,15 +24,6 @@ pub fn register(r: &mut Registry) {
     r.add("geosearchstore", geosearchstore, LockMode::Keys);
 }
 
-macro_rules! tri {
-    ($e:expr) => {
-        match $e {
-            Ok(v) => v,
-            Err(r) => return r,
-        }
-    };
-}
-
 // ---------------------------------------------------------------------------------------
 // geohash.c
 

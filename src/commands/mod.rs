@@ -1,6 +1,18 @@
 //! Command families, one file each (as Redis's t_string.c, t_hash.c, ...). Each family
 //! registers its handlers in `register`; the table joins them with the command facts.
 
+/// `tri!(expr)`: the Ok value of a `Result<T, Reply>`, or else return that error reply
+/// from the handler (the `?` of functions that return a bare `Reply`). Defined before the
+/// family modules so that they all see it.
+macro_rules! tri {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(r) => return r,
+        }
+    };
+}
+
 pub mod bitmap;
 pub mod connection;
 pub mod debug;

@@ -171,15 +171,6 @@ fn write_stream<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut Strea
     }
 }
 
-macro_rules! tri {
-    ($e:expr) => {
-        match $e {
-            Ok(v) => v,
-            Err(r) => return r,
-        }
-    };
-}
-
 fn nogroup(key: &[u8], group: &[u8]) -> Reply {
     Reply::Error(
         format!(

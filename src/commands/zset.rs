@@ -82,15 +82,6 @@ pub fn zset_read<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a ZSetValu
     }
 }
 
-macro_rules! tri {
-    ($e:expr) => {
-        match $e {
-            Ok(v) => v,
-            Err(r) => return r,
-        }
-    };
-}
-
 extern "C" {
     fn strtod(s: *const std::ffi::c_char, endp: *mut *mut std::ffi::c_char) -> f64;
 }
@@ -884,11 +875,7 @@ fn zpop_generic(ctx: &mut Ctx, args: &[Bytes], max: bool) -> Reply {
         return err::syntax();
     }
     let count = if args.len() == 3 {
-        // getPositiveLongFromObjectOrReply: any bad value gets the same error.
-        match crate::util::parse_i64(&args[2]) {
-            Some(v) if v >= 0 => Some(v as usize),
-            _ => return Reply::err("ERR value is out of range, must be positive"),
-        }
+        Some(tri!(crate::command::arg::pop_count(&args[2])))
     } else {
         None
     };
