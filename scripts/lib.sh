@@ -116,6 +116,31 @@ rss_kb() {
     die "no VmRSS for pid $1"
 }
 
+# mem_options ARGS... -> KEYS (-n N, default 1000000) and BUILD (--no-build); -h
+# prints the usage. The options of the mem*.sh scripts that take -n.
+mem_options() {
+    KEYS=1000000
+    BUILD=1
+    while [[ $# -gt 0 ]]; do
+        case "$1" in
+            -n) KEYS="${2:?}"; shift 2 ;;
+            --no-build) BUILD=0; shift ;;
+            -h|--help) usage; exit 0 ;;
+            *) usage >&2; die "unknown option: $1" ;;
+        esac
+    done
+    [[ "$KEYS" =~ ^[1-9][0-9]*$ ]] || die "-n must be a positive integer"
+}
+
+# mem_setup NAME -> REDIS_BIN, TESSERA_BIN (built unless BUILD=0) and WORK
+# ($TMPDIR/NAME.XXXXXX), after checking the tools the mem*.sh scripts need.
+mem_setup() {
+    REDIS_BIN="${REDIS_BIN:-redis-server}"
+    need "$REDIS_BIN" "$REDIS_CLI" python3
+    tessera_bin
+    work_dir "$1"
+}
+
 # load_measure NAME BIN N GEN_PY CHECK... -> sets M_EMPTY, M_LOADED (kB).
 # Starts server NAME, reads its VmRSS empty, pipes `python3 -c GEN_PY N`
 # (RESP, N commands) through redis-cli --pipe, checks that the redis-cli

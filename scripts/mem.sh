@@ -31,24 +31,9 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-KEYS=1000000
-BUILD=1
-
-while [[ $# -gt 0 ]]; do
-    case "$1" in
-        -n) KEYS="${2:?}"; shift 2 ;;
-        --no-build) BUILD=0; shift ;;
-        -h|--help) usage; exit 0 ;;
-        *) usage >&2; die "unknown option: $1" ;;
-    esac
-done
-[[ "$KEYS" =~ ^[1-9][0-9]*$ ]] || die "-n must be a positive integer"
+mem_options "$@"
 [[ "$KEYS" -le 1000000000000 ]] || die "-n too large for 12-digit keys"
-
-REDIS_BIN="${REDIS_BIN:-redis-server}"
-need "$REDIS_BIN" "$REDIS_CLI" python3
-tessera_bin
-work_dir tessera-mem
+mem_setup tessera-mem
 
 # 16-byte keys "key:%012d", 32-byte values "val:%028d", as RESP SET commands.
 # shellcheck disable=SC2016 # the $N in the RESP literals are not shell expansions

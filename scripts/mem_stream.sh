@@ -31,23 +31,8 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-KEYS=1000000
-BUILD=1
-
-while [[ $# -gt 0 ]]; do
-    case "$1" in
-        -n) KEYS="${2:?}"; shift 2 ;;
-        --no-build) BUILD=0; shift ;;
-        -h|--help) usage; exit 0 ;;
-        *) usage >&2; die "unknown option: $1" ;;
-    esac
-done
-[[ "$KEYS" =~ ^[1-9][0-9]*$ ]] || die "-n must be a positive integer"
-
-REDIS_BIN="${REDIS_BIN:-redis-server}"
-need "$REDIS_BIN" "$REDIS_CLI" python3
-tessera_bin
-work_dir tessera-memstream
+mem_options "$@"
+mem_setup tessera-memstream
 
 # XADD s * a <i> b <i%1000> c ok, as RESP.
 # shellcheck disable=SC2016 # the $N in the RESP literals are not shell expansions
