@@ -136,6 +136,18 @@ impl Sub {
 
 type Subscribers = HashMap<u64, Arc<Sub>>;
 
+/// Delivers `msg` (encoded once per protocol) to every subscriber in `subs`; how many.
+fn deliver_all(subs: &Subscribers, mut msg: Encoded, limits: &Limits, stats: &Stats) -> usize {
+    for s in subs.values() {
+        s.deliver(
+            msg.for_proto(s.info.proto.load(Ordering::Relaxed)),
+            limits,
+            stats,
+        );
+    }
+    subs.len()
+}
+
 /// Channel name -> subscribers, sharded by the channel's hash.
 struct ChannelTable {
     hasher: ahash::RandomState,
@@ -419,15 +431,8 @@ impl PubSub {
             let g = table.shard(channel).lock();
             if let Some(subs) = g.get(channel) {
                 let kind: &[u8] = if shard { b"smessage" } else { b"message" };
-                let mut msg = Encoded::new(encode_msg(kind, &[channel, payload]));
-                for s in subs.values() {
-                    s.deliver(
-                        msg.for_proto(s.info.proto.load(Ordering::Relaxed)),
-                        limits,
-                        stats,
-                    );
-                    n += 1;
-                }
+                let msg = Encoded::new(encode_msg(kind, &[channel, payload]));
+                n += deliver_all(subs, msg, limits, stats);
             }
         }
         if !shard && self.npatterns.load(Ordering::Relaxed) > 0 {
@@ -436,15 +441,8 @@ impl PubSub {
                 if !crate::util::glob_match(pat, channel, false) {
                     continue;
                 }
-                let mut msg = Encoded::new(encode_msg(b"pmessage", &[pat, channel, payload]));
-                for s in subs.values() {
-                    s.deliver(
-                        msg.for_proto(s.info.proto.load(Ordering::Relaxed)),
-                        limits,
-                        stats,
-                    );
-                    n += 1;
-                }
+                let msg = Encoded::new(encode_msg(b"pmessage", &[pat, channel, payload]));
+                n += deliver_all(subs, msg, limits, stats);
             }
         }
         n
