@@ -7,6 +7,7 @@
 pub mod command;
 pub mod commands;
 pub mod config;
+pub mod memory;
 pub mod native;
 pub mod resp;
 pub mod server;

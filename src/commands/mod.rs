@@ -9,6 +9,7 @@ pub mod geo;
 pub mod hash;
 pub mod hll;
 pub mod list;
+pub mod memory;
 pub mod pubsub;
 pub mod scripting;
 pub mod server;
@@ -33,6 +34,7 @@ pub fn build_table() -> CommandTable {
         server::register(r);
         hash::register(r);
         list::register(r);
+        memory::register(r);
         set::register(r);
         zset::register(r);
         hll::register(r);

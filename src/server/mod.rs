@@ -175,7 +175,7 @@ impl Server {
         let ndbs = config.get_i64("databases") as usize;
         let now = crate::util::now_ms();
         crate::store::update_lru_clock();
-        Server {
+        let srv = Server {
             store: Store::new(nshards, ndbs),
             cmds: crate::commands::build_table(),
             config,
@@ -197,7 +197,9 @@ impl Server {
             waiters: Waiters::default(),
             active_expire_enabled: AtomicBool::new(true),
             notifier: Mutex::new(None),
-        }
+        };
+        crate::memory::record_startup();
+        srv
     }
 
     pub fn lfu_policy(&self) -> bool {
