@@ -667,14 +667,67 @@ fn time_limit_us(tenacity: i64) -> u64 {
     }
 }
 
+/// Wakes the background evictor (started by `start_background`).
+static BG: OnceLock<(std::sync::Mutex<bool>, std::sync::Condvar)> = OnceLock::new();
+
+fn bg() -> &'static (std::sync::Mutex<bool>, std::sync::Condvar) {
+    BG.get_or_init(|| (std::sync::Mutex::new(false), std::sync::Condvar::new()))
+}
+
+fn wake_background() {
+    let (m, cv) = bg();
+    *m.lock().unwrap_or_else(|e| e.into_inner()) = true;
+    cv.notify_one();
+}
+
+/// Starts the thread that continues an eviction cut short by the time budget (Redis's
+/// evictionTimeProc), e.g. after CONFIG SET lowered `maxmemory`: it evicts in budget-sized
+/// rounds, lock by lock, interleaved with clients' commands. It also checks every 100ms.
+pub fn start_background(srv: std::sync::Arc<Server>) {
+    static STARTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if STARTED.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    let _ = std::thread::Builder::new()
+        .name("evictor".into())
+        .spawn(move || loop {
+            {
+                let (m, cv) = bg();
+                let mut pending = m.lock().unwrap_or_else(|e| e.into_inner());
+                if !*pending {
+                    pending = cv
+                        .wait_timeout(pending, std::time::Duration::from_millis(100))
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0;
+                }
+                *pending = false;
+            }
+            if srv.shutting_down.load(Ordering::Relaxed) {
+                return;
+            }
+            while over_limit(&srv) && perform_evictions_once(&srv) == Evict::Running {
+                std::thread::yield_now();
+            }
+        });
+}
+
 /// Whether the server is over `maxmemory` now (no eviction attempted).
 pub fn over_limit(srv: &Server) -> bool {
     let max = srv.config.hot.maxmemory.load(Ordering::Relaxed);
     max != 0 && used_memory() > max
 }
 
-/// Evicts keys until used memory is under `maxmemory` (Redis's performEvictions).
+/// Evicts keys until used memory is under `maxmemory` (Redis's performEvictions). When the
+/// time budget runs out first, the background evictor continues.
 pub fn perform_evictions(srv: &Server) -> Evict {
+    let r = perform_evictions_once(srv);
+    if r == Evict::Running {
+        wake_background();
+    }
+    r
+}
+
+fn perform_evictions_once(srv: &Server) -> Evict {
     let max = srv.config.hot.maxmemory.load(Ordering::Relaxed);
     if max == 0 || used_memory() <= max {
         return Evict::Ok;

@@ -407,6 +407,7 @@ pub fn shutdown(srv: &Server) {
 
 /// Periodic work at `hz`: clocks, active expiry, client timeouts, stats sampling.
 async fn cron(srv: Arc<Server>) {
+    crate::memory::start_background(srv.clone());
     let mut expire_state = crate::commands::expire::ActiveExpire::default();
     loop {
         let hz = srv.config.hot.hz.load(Ordering::Relaxed).max(1);
