@@ -307,3 +307,52 @@ mod tests {
         assert_eq!(parse_memory("x"), None);
     }
 }
+
+/// A statistics counter that many threads bump: striped over cache-line-sized cells so
+/// threads don't bounce one cache line on every command; reads sum the stripes.
+/// Same method names as an atomic, so call sites read the same.
+pub struct Counter {
+    cells: [Cell64; STRIPES],
+}
+
+const STRIPES: usize = 4;
+
+#[repr(align(64))]
+#[derive(Default)]
+struct Cell64(std::sync::atomic::AtomicU64);
+
+thread_local! {
+    static STRIPE: usize = {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % STRIPES
+    };
+}
+
+impl Default for Counter {
+    fn default() -> Self {
+        Counter {
+            cells: Default::default(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Counter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.load(std::sync::atomic::Ordering::Relaxed))
+    }
+}
+
+impl Counter {
+    #[inline]
+    pub fn fetch_add(&self, v: u64, o: std::sync::atomic::Ordering) -> u64 {
+        STRIPE.with(|s| self.cells[*s].0.fetch_add(v, o))
+    }
+    pub fn load(&self, o: std::sync::atomic::Ordering) -> u64 {
+        self.cells.iter().map(|c| c.0.load(o)).sum()
+    }
+    pub fn store(&self, v: u64, o: std::sync::atomic::Ordering) {
+        for (i, c) in self.cells.iter().enumerate() {
+            c.0.store(if i == 0 { v } else { 0 }, o);
+        }
+    }
+}

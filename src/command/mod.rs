@@ -36,19 +36,23 @@ pub enum LockMode {
 /// Shard guards held for the duration of a command (or of a whole EXEC/script).
 pub struct Locks<'a> {
     store: &'a crate::store::Store,
-    held: Vec<(usize, MutexGuard<'a, Shard>)>,
+    held: smallvec::SmallVec<[(usize, MutexGuard<'a, Shard>); 2]>,
 }
 
 impl<'a> Locks<'a> {
     pub fn none(store: &'a crate::store::Store) -> Locks<'a> {
         Locks {
             store,
-            held: Vec::new(),
+            held: smallvec::SmallVec::new(),
         }
     }
 
     /// Locks the given shards in ascending order.
-    pub fn acquire(store: &'a crate::store::Store, mut shards: Vec<usize>) -> Locks<'a> {
+    pub fn acquire(
+        store: &'a crate::store::Store,
+        shards: impl IntoIterator<Item = usize>,
+    ) -> Locks<'a> {
+        let mut shards: smallvec::SmallVec<[usize; 4]> = shards.into_iter().collect();
         shards.sort_unstable();
         shards.dedup();
         let held = shards.into_iter().map(|s| (s, store.lock(s))).collect();
@@ -56,7 +60,7 @@ impl<'a> Locks<'a> {
     }
 
     pub fn all(store: &'a crate::store::Store) -> Locks<'a> {
-        Locks::acquire(store, (0..store.nshards()).collect())
+        Locks::acquire(store, 0..store.nshards())
     }
 
     /// Whether the shard is locked by these guards.

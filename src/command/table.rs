@@ -3,9 +3,10 @@
 //! Commands without a handler are not in the table, so they are "unknown" like in Redis.
 
 use super::{Handler, LockMode};
+use crate::util::Counter;
 use ahash::AHashMap;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 static TSV: &str = include_str!("commands.tsv");
@@ -92,13 +93,16 @@ pub struct KeySpec {
     pub flags: Vec<String>,
 }
 
+/// Argument positions of a command's keys (inline for the usual few keys).
+pub type KeyPositions = smallvec::SmallVec<[usize; 4]>;
+
 /// Per-command statistics for INFO commandstats.
 #[derive(Default, Debug)]
 pub struct CmdStats {
-    pub calls: AtomicU64,
-    pub usec: AtomicU64,
-    pub rejected: AtomicU64,
-    pub failed: AtomicU64,
+    pub calls: Counter,
+    pub usec: Counter,
+    pub rejected: Counter,
+    pub failed: Counter,
 }
 
 pub struct CommandSpec {
@@ -133,9 +137,9 @@ impl CommandSpec {
     }
 
     /// Positions of the key arguments, from the key specs (Redis's getKeysUsingKeySpecs).
-    pub fn key_positions(&self, args: &[bytes::Bytes]) -> Vec<usize> {
+    pub fn key_positions(&self, args: &[bytes::Bytes]) -> KeyPositions {
         let argc = args.len() as i32;
-        let mut out = Vec::new();
+        let mut out = KeyPositions::new();
         for spec in &self.key_specs {
             let first = match &spec.begin {
                 BeginSearch::Index(i) => *i,
@@ -473,25 +477,35 @@ mod tests {
 
     #[test]
     fn key_positions() {
-        assert_eq!(spec("get").key_positions(&args("get k")), vec![1]);
+        assert_eq!(spec("get").key_positions(&args("get k")).to_vec(), vec![1]);
         assert_eq!(
-            spec("mset").key_positions(&args("mset a 1 b 2")),
+            spec("mset").key_positions(&args("mset a 1 b 2")).to_vec(),
             vec![1, 3]
         );
-        assert_eq!(spec("del").key_positions(&args("del a b c")), vec![1, 2, 3]);
         assert_eq!(
-            spec("blpop").key_positions(&args("blpop a b 0")),
+            spec("del").key_positions(&args("del a b c")).to_vec(),
+            vec![1, 2, 3]
+        );
+        assert_eq!(
+            spec("blpop").key_positions(&args("blpop a b 0")).to_vec(),
             vec![1, 2]
         );
         assert_eq!(
-            spec("zunionstore").key_positions(&args("zunionstore d 2 a b weights 1 2")),
+            spec("zunionstore")
+                .key_positions(&args("zunionstore d 2 a b weights 1 2"))
+                .to_vec(),
             vec![1, 3, 4]
         );
         assert_eq!(
-            spec("xread").key_positions(&args("xread count 1 streams a b 0 0")),
+            spec("xread")
+                .key_positions(&args("xread count 1 streams a b 0 0"))
+                .to_vec(),
             vec![4, 5]
         );
-        assert_eq!(spec("eval").key_positions(&args("eval s 1 k a")), vec![3]);
+        assert_eq!(
+            spec("eval").key_positions(&args("eval s 1 k a")).to_vec(),
+            vec![3]
+        );
         assert!(spec("mset").has(flags::DENYOOM));
     }
 }

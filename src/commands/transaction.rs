@@ -60,7 +60,7 @@ fn exec(ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
     }
     let srv = ctx.srv;
     // Lock everything the transaction touches, and the watched keys, in one go.
-    let mut shards: Vec<usize> = Vec::new();
+    let mut shards = dispatch::ShardList::new();
     let mut all = false;
     for (cmd, args) in &queue {
         match dispatch::shards_for(srv, cmd, args) {
@@ -83,7 +83,7 @@ fn exec(ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
     ctx.in_exec = true;
     let mut replies = Vec::with_capacity(queue.len());
     for (cmd, args) in &queue {
-        *ctx.client.info.last_cmd.lock() = Some(cmd.clone());
+        ctx.client.info.set_last_cmd(cmd);
         replies.push(dispatch::call_locked(ctx, cmd, args));
     }
     if ctx.multi_emitted {

@@ -1,7 +1,9 @@
 //! Per-connection client state, and the shared view of it that CLIENT LIST/KILL and INFO use.
 
 use parking_lot::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{
+    AtomicBool, AtomicI64, AtomicPtr, AtomicU64, AtomicU8, AtomicUsize, Ordering,
+};
 use std::sync::Arc;
 use tokio::sync::Notify;
 
@@ -18,8 +20,9 @@ pub struct ClientInfo {
     pub lib_ver: Mutex<Option<String>>,
     pub db: AtomicUsize,
     pub proto: AtomicU8,
-    /// The last command run (CLIENT LIST `cmd`); an Arc clone, so no allocation per command.
-    pub last_cmd: Mutex<Option<Arc<crate::command::CommandSpec>>>,
+    /// The last command run (CLIENT LIST `cmd`): a pointer into the command table, which
+    /// lives as long as the server, so recording it costs one relaxed store.
+    pub last_cmd: AtomicPtr<crate::command::CommandSpec>,
     pub sub_channels: AtomicUsize,
     pub sub_patterns: AtomicUsize,
     pub sub_shard_channels: AtomicUsize,
@@ -57,7 +60,7 @@ impl ClientInfo {
             lib_ver: Mutex::new(None),
             db: AtomicUsize::new(0),
             proto: AtomicU8::new(2),
-            last_cmd: Mutex::new(None),
+            last_cmd: AtomicPtr::new(std::ptr::null_mut()),
             sub_channels: AtomicUsize::new(0),
             sub_patterns: AtomicUsize::new(0),
             sub_shard_channels: AtomicUsize::new(0),
@@ -77,6 +80,24 @@ impl ClientInfo {
             tot_cmds: AtomicU64::new(0),
             user: "default".into(),
         }
+    }
+
+    /// Records the command being run (see `last_cmd`).
+    #[inline]
+    pub fn set_last_cmd(&self, cmd: &crate::command::CommandSpec) {
+        self.last_cmd
+            .store(cmd as *const _ as *mut _, Ordering::Relaxed);
+    }
+
+    pub fn last_cmd_name(&self) -> String {
+        let p = self.last_cmd.load(Ordering::Relaxed);
+        if p.is_null() {
+            return "NULL".into();
+        }
+        // SAFETY: `p` points into the command table, which is built once at startup and
+        // owned by the Server for its whole life; entries are never removed or moved
+        // (they are behind Arcs held by the table).
+        unsafe { (*p).name.clone() }
     }
 
     pub fn kill(&self) {
@@ -143,11 +164,7 @@ impl ClientInfo {
             self.obuf.load(Ordering::Relaxed),
             self.omem.load(Ordering::Relaxed),
             self.qbuf.load(Ordering::Relaxed) + self.omem.load(Ordering::Relaxed) + 1024,
-            self.last_cmd
-                .lock()
-                .as_ref()
-                .map(|c| c.name.clone())
-                .unwrap_or_else(|| "NULL".into()),
+            self.last_cmd_name(),
             self.user,
             self.proto.load(Ordering::Relaxed),
             self.lib_name.lock().clone().unwrap_or_default(),

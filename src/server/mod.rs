@@ -21,16 +21,16 @@ use tokio::sync::{mpsc, Notify};
 #[derive(Default)]
 pub struct Stats {
     pub total_connections_received: AtomicU64,
-    pub total_commands_processed: AtomicU64,
+    pub total_commands_processed: crate::util::Counter,
     pub rejected_connections: AtomicU64,
-    pub keyspace_hits: AtomicU64,
-    pub keyspace_misses: AtomicU64,
-    pub expired_keys: AtomicU64,
+    pub keyspace_hits: crate::util::Counter,
+    pub keyspace_misses: crate::util::Counter,
+    pub expired_keys: crate::util::Counter,
     pub expired_stale_perc: AtomicU64,
-    pub evicted_keys: AtomicU64,
-    pub net_input_bytes: AtomicU64,
-    pub net_output_bytes: AtomicU64,
-    pub total_error_replies: AtomicU64,
+    pub evicted_keys: crate::util::Counter,
+    pub net_input_bytes: crate::util::Counter,
+    pub net_output_bytes: crate::util::Counter,
+    pub total_error_replies: crate::util::Counter,
     pub unexpected_error_replies: AtomicU64,
     pub errors: Mutex<HashMap<String, u64>>,
     /// Instantaneous ops/sec, updated by the cron from samples.
@@ -65,8 +65,14 @@ impl Stats {
     pub fn reset(&self) {
         for a in [
             &self.total_connections_received,
-            &self.total_commands_processed,
             &self.rejected_connections,
+            &self.client_query_buffer_limit_disconnections,
+            &self.client_output_buffer_limit_disconnections,
+        ] {
+            a.store(0, Ordering::Relaxed);
+        }
+        for c in [
+            &self.total_commands_processed,
             &self.keyspace_hits,
             &self.keyspace_misses,
             &self.expired_keys,
@@ -74,10 +80,8 @@ impl Stats {
             &self.net_input_bytes,
             &self.net_output_bytes,
             &self.total_error_replies,
-            &self.client_query_buffer_limit_disconnections,
-            &self.client_output_buffer_limit_disconnections,
         ] {
-            a.store(0, Ordering::Relaxed);
+            c.store(0, Ordering::Relaxed);
         }
         self.errors.lock().clear();
     }
