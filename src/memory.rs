@@ -362,10 +362,7 @@ pub fn stats(srv: &Server) -> Vec<(String, StatValue)> {
             "allocator-rss.bytes".into(),
             Int(s.resident as i64 - s.active as i64),
         ),
-        (
-            "rss-overhead.ratio".into(),
-            Float(ratio(s.rss, s.resident)),
-        ),
+        ("rss-overhead.ratio".into(), Float(ratio(s.rss, s.resident))),
         (
             "rss-overhead.bytes".into(),
             Int(s.rss as i64 - s.resident as i64),
@@ -396,7 +393,8 @@ pub fn doctor(srv: &Server) -> String {
     if issues.is_empty() {
         return "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.".into();
     }
-    let mut r = String::from("Sam, I detected a few issues in this Redis instance memory implants:\n\n");
+    let mut r =
+        String::from("Sam, I detected a few issues in this Redis instance memory implants:\n\n");
     for i in issues {
         r.push_str(i);
     }
@@ -447,8 +445,18 @@ pub fn malloc_stats() -> String {
 /// Redis's OBJ_COMPUTE_SIZE_DEF_SAMPLES.
 pub const DEFAULT_SAMPLES: usize = 5;
 
+/// The bytes jemalloc really hands out for an allocation of `n` (its size class).
+#[inline]
+pub fn alloc_size(n: usize) -> usize {
+    if n == 0 {
+        return 0;
+    }
+    // SAFETY: nallocx only computes a size class.
+    unsafe { tikv_jemalloc_sys::nallocx(n, 0) }
+}
+
 fn sds_size(s: &Sds) -> usize {
-    s.heap_size()
+    alloc_size(s.heap_size())
 }
 
 /// Estimated bytes used by a key: its dict node (key inline, entry header), the key's and
@@ -457,7 +465,7 @@ fn sds_size(s: &Sds) -> usize {
 pub fn key_usage(key: &Sds, e: &Entry, samples: usize) -> usize {
     let node = std::mem::size_of::<crate::store::dict::Node<Entry>>();
     // 8 bytes: the bucket pointer share of a node in a table at load factor ~1.
-    node + 8 + sds_size(key) + value_usage(&e.value, samples)
+    alloc_size(node) + 8 + sds_size(key) + value_usage(&e.value, samples)
 }
 
 pub fn value_usage(v: &Value, samples: usize) -> usize {
@@ -465,14 +473,15 @@ pub fn value_usage(v: &Value, samples: usize) -> usize {
     use crate::store::set::SetValue;
     let samples = if samples == 0 { usize::MAX } else { samples };
     match v {
-        Value::Str(s) => s.heap_size(),
+        Value::Str(crate::store::StrValue::Buf(b)) => {
+            alloc_size(std::mem::size_of::<Vec<u8>>()) + alloc_size(b.capacity())
+        }
+        Value::Str(s) => alloc_size(s.heap_size()),
         Value::Hash(h) => {
             std::mem::size_of::<HashValue>()
                 + match &**h {
                     HashValue::Packed(p) => p.bytes(),
-                    HashValue::Table(d) => dict_usage(d, samples, |k, v| {
-                        sds_size(k) + sds_size(v)
-                    }),
+                    HashValue::Table(d) => dict_usage(d, samples, |k, v| sds_size(k) + sds_size(v)),
                 }
         }
         Value::Set(s) => {
@@ -752,7 +761,8 @@ fn perform_evictions_once(srv: &Server) -> Evict {
     let mut evicted = 0u64;
     loop {
         let max = srv.config.hot.maxmemory.load(Ordering::Relaxed);
-        if max == 0 || used_memory() <= max {
+        // Under by the running estimate: confirm with jemalloc's figure.
+        if max == 0 || (used_memory() <= max && (evicted == 0 || refresh() <= max)) {
             return Evict::Ok;
         }
         let done = match policy {
@@ -849,7 +859,12 @@ fn evict_from_pool(
     rng: &mut impl FnMut() -> u64,
 ) -> bool {
     let n = srv.store.nshards();
-    let samples = srv.config.hot.maxmemory_samples.load(Ordering::Relaxed).max(1) as usize;
+    let samples = srv
+        .config
+        .hot
+        .maxmemory_samples
+        .load(Ordering::Relaxed)
+        .max(1) as usize;
     let decay = srv.config.hot.lfu_decay_time.load(Ordering::Relaxed);
     loop {
         let mut any = false;
@@ -930,8 +945,7 @@ fn evict_key(srv: &Server, policy: Policy, c: Candidate, lazy: bool, decay: u32)
     if policy.volatile() && e.expire_at == 0 {
         return false;
     }
-    if matches!(policy, Policy::Lru { .. } | Policy::Lfu { .. })
-        && policy.score(e, decay) < c.score
+    if matches!(policy, Policy::Lru { .. } | Policy::Lfu { .. }) && policy.score(e, decay) < c.score
     {
         // Touched since it was sampled: no longer the best candidate.
         return false;
