@@ -773,7 +773,7 @@ fn perform_evictions_once(srv: &Server) -> Evict {
             return Evict::Fail;
         }
         evicted += 1;
-        if evicted % 16 == 0 && start.elapsed().as_micros() as u64 > limit {
+        if evicted.is_multiple_of(16) && start.elapsed().as_micros() as u64 > limit {
             return Evict::Running;
         }
     }

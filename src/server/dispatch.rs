@@ -96,7 +96,7 @@ pub fn execute(srv: &Server, client: &mut Client, args: &[Bytes]) -> Outcome {
         return reject(srv, client, Reply::err("NOAUTH Authentication required."));
     }
     if srv.config.hot.maxmemory.load(Ordering::Relaxed) != 0 {
-        if let Some(r) = check_oom(srv, client, &cmd) {
+        if let Some(r) = check_oom(srv, client, cmd) {
             return r;
         }
     }
