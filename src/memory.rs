@@ -55,6 +55,7 @@ pub fn refresh() -> u64 {
     let _ = tikv_jemalloc_ctl::epoch::advance();
     let a = tikv_jemalloc_ctl::stats::allocated::read().unwrap_or(0) as u64;
     CACHED.store(a, Ordering::Relaxed);
+    LAST_REFRESH_US.store(epoch_us(), Ordering::Relaxed);
     PEAK.fetch_max(a, Ordering::Relaxed);
     a
 }
@@ -72,6 +73,13 @@ pub fn used_memory() -> u64 {
         return refresh();
     }
     CACHED.load(Ordering::Relaxed)
+}
+
+/// Counts a write about to run (its argument bytes plus a node) into the cached figure,
+/// so that concurrent writers see each other between two jemalloc readings.
+#[inline]
+pub fn charge(bytes: usize) {
+    CACHED.fetch_add(bytes as u64 + 96, Ordering::Relaxed);
 }
 
 /// Records the memory in use once the server is initialised (`used_memory_startup`).
@@ -149,7 +157,6 @@ struct Snapshot {
 
 fn snapshot(srv: &Server) -> Snapshot {
     let used = refresh();
-    LAST_REFRESH_US.store(epoch_us(), Ordering::Relaxed);
     let dbs = keyspace_overhead(srv);
     let keys = dbs.iter().map(|d| d.1).sum();
     let overhead = STARTUP.load(Ordering::Relaxed) + dbs.iter().map(|d| d.2 + d.3).sum::<u64>();
@@ -743,7 +750,12 @@ fn perform_evictions_once(srv: &Server) -> Evict {
     }
     let policy = Policy::from_index(srv.config.hot.maxmemory_policy.load(Ordering::Relaxed));
     if policy == Policy::NoEviction {
-        return Evict::Fail;
+        // Over maybe only by the writes `charge`d since the last reading: check.
+        return if refresh() <= max {
+            Evict::Ok
+        } else {
+            Evict::Fail
+        };
     }
     let mut pool = POOL.lock();
     let tenacity = srv.config.get_i64("maxmemory-eviction-tenacity");
@@ -761,8 +773,17 @@ fn perform_evictions_once(srv: &Server) -> Evict {
     let mut evicted = 0u64;
     loop {
         let max = srv.config.hot.maxmemory.load(Ordering::Relaxed);
-        // Under by the running estimate: confirm with jemalloc's figure.
-        if max == 0 || (used_memory() <= max && (evicted == 0 || refresh() <= max)) {
+        if max == 0 {
+            return Evict::Ok;
+        }
+        // The cached figure decides alone only when it says "under" before any eviction;
+        // otherwise (over before evicting: maybe only by `charge`s; under after evicting:
+        // by estimates) jemalloc's figure confirms.
+        let cached_ok = used_memory() <= max;
+        if cached_ok && evicted == 0 {
+            return Evict::Ok;
+        }
+        if (cached_ok || evicted == 0) && refresh() <= max {
             return Evict::Ok;
         }
         let done = match policy {

@@ -99,6 +99,9 @@ pub fn execute(srv: &Server, client: &mut Client, args: &[Bytes]) -> Outcome {
         if let Some(r) = check_oom(srv, client, cmd) {
             return r;
         }
+        if cmd.has(flags::DENYOOM) {
+            crate::memory::charge(args.iter().map(|a| a.len()).sum());
+        }
     }
     if client.multi.is_some() && !is_transaction_control(&cmd.name) {
         if cmd.has(flags::NO_MULTI) {
