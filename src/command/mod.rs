@@ -267,12 +267,16 @@ impl<'a> Ctx<'a> {
         let pos = self.pos(key);
         let now = self.now;
         let part = self.db_part(db, pos);
-        let old_expire = match part.get(pos.hash, key) {
-            Some(e) if !e.is_expired(now) => e.expire_at,
-            _ => 0,
+        let (old_expire, old_lru) = match part.get(pos.hash, key) {
+            Some(e) if !e.is_expired(now) => (e.expire_at, Some(e.lru)),
+            _ => (0, None),
         };
         let mut entry = Entry::new(value);
         entry.expire_at = if keep_ttl { old_expire } else { expire_at };
+        // An overwrite keeps the LFU counter (Redis's dbSetValue under an LFU policy).
+        if let Some(lru) = old_lru.filter(|_| crate::store::lfu_mode()) {
+            entry.lru = lru;
+        }
         part.put(pos.hash, key, entry);
         self.modified_in(db, key);
     }

@@ -68,6 +68,11 @@ pub fn lru_clock() -> u32 {
 /// Whether the eviction policy is an LFU one (new entries then start with an LFU word).
 static LFU_MODE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
+#[inline]
+pub fn lfu_mode() -> bool {
+    LFU_MODE.load(Ordering::Relaxed)
+}
+
 pub fn set_lfu_mode(on: bool) {
     LFU_MODE.store(on, Ordering::Relaxed);
 }
