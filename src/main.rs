@@ -24,6 +24,17 @@ struct Cli {
 }
 
 fn main() {
+    // `-v`/`--version` as redis-server prints it (tools parse `v=`).
+    if let Some(a) = std::env::args().nth(1) {
+        if a == "-v" || a == "--version" {
+            println!(
+                "Tessera server v={} sha=00000000:0 malloc=jemalloc-5.3.0 bits=64 build=0 (Redis {} compatible)",
+                env!("CARGO_PKG_VERSION"),
+                tessera::commands::connection::REDIS_VERSION
+            );
+            return;
+        }
+    }
     let cli = Cli::parse();
     let mut config = Config::new();
     let mut rest: &[String] = &cli.args;
@@ -67,6 +78,7 @@ fn main() {
             std::process::exit(1);
         }
     }
+    server::logger::set_level(&config.get("loglevel"));
     let logfile = config.get("logfile");
     if !logfile.is_empty() {
         if let Err(e) = server::logger::set_file(&logfile) {
@@ -80,6 +92,12 @@ fn main() {
             eprintln!("Can't chdir to '{dir}': {e}");
             std::process::exit(1);
         }
+    }
+    // Detach after the log file and directory checks, so their errors still reach the
+    // terminal (Redis checks them while loading the config, before daemonizing).
+    let daemonize = config.get_bool("daemonize");
+    if daemonize {
+        daemonize_process();
     }
     let threads = match config.get_i64("io-threads") {
         1 => std::thread::available_parallelism()
@@ -101,6 +119,12 @@ fn main() {
     } else {
         log('#', "Configuration loaded");
     }
+    // Like Redis: a daemon without a pidfile setting uses the default path.
+    let mut pidfile = config.get("pidfile");
+    if pidfile.is_empty() && daemonize {
+        pidfile = "/var/run/redis.pid".into();
+    }
+    let pidfile_written = !pidfile.is_empty() && write_pidfile(&pidfile);
     let port = config.get_i64("port");
     let srv = Arc::new(Server::new(config));
     log(
@@ -117,5 +141,47 @@ fn main() {
         .expect("tokio runtime");
     let code = rt.block_on(server::run(srv));
     rt.shutdown_timeout(std::time::Duration::from_millis(200));
+    if pidfile_written {
+        log('#', "Removing the pid file.");
+        let _ = std::fs::remove_file(&pidfile);
+    }
     std::process::exit(code);
+}
+
+/// Detaches like Redis's daemonize(): fork (the parent exits 0), new session, standard
+/// streams to /dev/null. Runs before any thread is started.
+fn daemonize_process() {
+    // SAFETY: single-threaded at this point; fork/setsid/open/dup2 have no Rust-side
+    // invariants to break.
+    unsafe {
+        match libc::fork() {
+            -1 => {
+                eprintln!("Can't fork: {}", std::io::Error::last_os_error());
+                std::process::exit(1);
+            }
+            0 => {}
+            _ => libc::_exit(0),
+        }
+        libc::setsid();
+        let fd = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+        if fd != -1 {
+            libc::dup2(fd, 0);
+            libc::dup2(fd, 1);
+            libc::dup2(fd, 2);
+            if fd > 2 {
+                libc::close(fd);
+            }
+        }
+    }
+}
+
+/// Writes the pid file; a failure is logged, not fatal (as in Redis).
+fn write_pidfile(path: &str) -> bool {
+    match std::fs::write(path, format!("{}\n", std::process::id())) {
+        Ok(()) => true,
+        Err(e) => {
+            log('#', &format!("Failed to write PID file: {e}"));
+            false
+        }
+    }
 }

@@ -316,6 +316,14 @@ pub struct Counter {
 }
 
 const STRIPES: usize = 4;
+/// Number of stripes of `Counter` (for other striped statistics).
+pub const COUNTER_STRIPES: usize = STRIPES;
+
+/// This thread's stripe index (0..COUNTER_STRIPES).
+#[inline]
+pub fn counter_stripe() -> usize {
+    STRIPE.with(|s| *s)
+}
 
 #[repr(align(64))]
 #[derive(Default)]

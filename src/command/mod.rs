@@ -63,6 +63,30 @@ impl<'a> Locks<'a> {
         Locks::acquire(store, 0..store.nshards())
     }
 
+    /// Makes sure `shards` are held, without ever waiting for a lock out of ascending
+    /// order: shards above the highest held are locked, lower ones only if free right now.
+    /// Returns false if one could not be taken (the caller must retry with other locks).
+    pub fn ensure(&mut self, shards: &[usize]) -> bool {
+        let mut want: Vec<usize> = shards
+            .iter()
+            .copied()
+            .filter(|s| !self.held.iter().any(|(h, _)| h == s))
+            .collect();
+        want.sort_unstable();
+        want.dedup();
+        for s in want {
+            let max = self.held.iter().map(|(h, _)| *h).max();
+            if max.is_none_or(|m| m < s) {
+                self.held.push((s, self.store.lock(s)));
+            } else if let Some(g) = self.store.try_lock(s) {
+                self.held.push((s, g));
+            } else {
+                return false;
+            }
+        }
+        true
+    }
+
     /// Whether the shard is locked by these guards.
     pub fn holds(&self, idx: usize) -> bool {
         self.held.iter().any(|(s, _)| *s == idx)
@@ -138,6 +162,10 @@ pub struct Ctx<'a> {
     pub ready_keys: Vec<(usize, Bytes)>,
     /// True while running inside EXEC or a script (blocking commands don't block there).
     pub in_exec: bool,
+    /// Set with `block` to have the client served in place, under the writer's locks, as
+    /// soon as one of its keys holds a value of this type (see `crate::blocking`); None =
+    /// woken to run its command again.
+    pub block_atomic: Option<&'static str>,
     /// Inside EXEC/a script: whether MULTI was already fed to AOF/replicas, so the
     /// effects of the whole transaction replay atomically (closed by EXEC).
     pub multi_emitted: bool,
@@ -156,6 +184,7 @@ impl<'a> Ctx<'a> {
             block: None,
             ready_keys: Vec::new(),
             in_exec: false,
+            block_atomic: None,
             multi_emitted: false,
         }
     }
@@ -186,18 +215,24 @@ impl<'a> Ctx<'a> {
 
     pub fn lookup_in(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
         let pos = self.pos(key);
+        self.lookup_at(db, pos, key)
+    }
+
+    /// The lookup proper, with the key's position already computed: one hash, one probe.
+    fn lookup_at(&mut self, db: usize, pos: KeyPos, key: &[u8]) -> Option<&mut Entry> {
         let now = self.now;
-        let expired = match self.db_part(db, pos).get(pos.hash, key) {
-            None => return None,
-            Some(e) => e.is_expired(now),
-        };
-        if expired {
+        let touch = !self.client.no_touch;
+        let srv = self.srv;
+        let e: *mut Entry = self.db_part(db, pos).get_mut(pos.hash, key)?;
+        // SAFETY: `e` points into a dict of a shard whose guard `self.locks` holds for the
+        // whole command, and nothing touches that dict between here and the return (the
+        // expired branch stops using `e` before deleting). The raw pointer only works
+        // around the borrow checker's conditional-return limitation (NLL problem case 3).
+        if unsafe { (*e).is_expired(now) } {
             self.expire_now(db, pos, key);
             return None;
         }
-        let touch = !self.client.no_touch;
-        let srv = self.srv;
-        let e = self.db_part(db, pos).get_mut(pos.hash, key)?;
+        let e = unsafe { &mut *e };
         if touch {
             crate::store::touch_entry(e, srv);
         }
@@ -208,16 +243,17 @@ impl<'a> Ctx<'a> {
     pub fn lookup_read(&mut self, key: &[u8]) -> Option<&mut Entry> {
         let srv = self.srv;
         let db = self.client.db;
-        if self.lookup_in(db, key).is_none() {
-            srv.stats.count_lookup(false);
-            self.notify(crate::config::notify::KEY_MISS, "keymiss", key);
-            return None;
-        }
-        srv.stats.count_lookup(true);
-        // Second lookup only to satisfy the borrow checker (the first borrow ends at the
-        // None branch); it is a hit in the same bucket, already in cache.
         let pos = self.pos(key);
-        self.db_part(db, pos).get_mut(pos.hash, key)
+        let e: Option<*mut Entry> = self.lookup_at(db, pos, key).map(|e| e as *mut Entry);
+        srv.stats.count_lookup(e.is_some());
+        match e {
+            // SAFETY: as in `lookup_at`; `count_lookup` touches only counters.
+            Some(e) => Some(unsafe { &mut *e }),
+            None => {
+                self.notify(crate::config::notify::KEY_MISS, "keymiss", key);
+                None
+            }
+        }
     }
 
     /// Whether the key exists (expiry-aware), without touching its LRU.
@@ -267,10 +303,19 @@ impl<'a> Ctx<'a> {
         let pos = self.pos(key);
         let now = self.now;
         let part = self.db_part(db, pos);
-        let (old_expire, old_lru) = match part.get(pos.hash, key) {
-            Some(e) if !e.is_expired(now) => (e.expire_at, Some(e.lru)),
-            _ => (0, None),
+        // One probe for everything the old entry tells us.
+        let (is_new, old_expire, was_stream, old_lru) = match part.get(pos.hash, key) {
+            Some(e) if !e.is_expired(now) => (
+                false,
+                e.expire_at,
+                matches!(e.value, Value::Stream(_)),
+                Some(e.lru),
+            ),
+            Some(e) => (true, 0, matches!(e.value, Value::Stream(_)), None),
+            None => (true, 0, false, None),
         };
+        let replaces_stream = was_stream && !matches!(value, Value::Stream(_));
+        let blockable = matches!(value, Value::List(_) | Value::ZSet(_) | Value::Stream(_));
         let mut entry = Entry::new(value);
         entry.expire_at = if keep_ttl { old_expire } else { expire_at };
         // An overwrite keeps the LFU counter (Redis's dbSetValue under an LFU policy).
@@ -279,6 +324,15 @@ impl<'a> Ctx<'a> {
         }
         part.put(pos.hash, key, entry);
         self.modified_in(db, key);
+        if blockable {
+            self.signal_ready_in(db, key);
+        }
+        if is_new {
+            self.notify_in(db, crate::config::notify::NEW, "new", key);
+        }
+        if replaces_stream {
+            self.signal_deleted_stream(db, key);
+        }
     }
 
     /// Deletes a key (expiry-aware). Returns whether it existed.
@@ -288,13 +342,23 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn delete_in(&mut self, db: usize, key: &[u8]) -> bool {
-        if self.lookup_in(db, key).is_none() {
-            return false;
-        }
+        let was_stream = match self.lookup_in(db, key) {
+            None => return false,
+            Some(e) => matches!(e.value, Value::Stream(_)),
+        };
         let pos = self.pos(key);
         self.db_part(db, pos).remove(pos.hash, key);
         self.modified_in(db, key);
+        if was_stream {
+            self.signal_deleted_stream(db, key);
+        }
         true
+    }
+
+    /// A stream key went away (deleted, renamed, overwritten): clients blocked in
+    /// XREADGROUP on it must be woken to get their error (Redis 7.2 signals deleted keys).
+    fn signal_deleted_stream(&mut self, db: usize, key: &[u8]) {
+        self.ready_keys.push((db, Bytes::copy_from_slice(key)));
     }
 
     /// Removes and returns a key's entry (expiry-aware), e.g. for RENAME/MOVE.
@@ -303,14 +367,36 @@ impl<'a> Ctx<'a> {
         let pos = self.pos(key);
         let e = self.db_part(db, pos).remove(pos.hash, key).map(|(_, e)| e);
         self.modified_in(db, key);
+        if matches!(
+            e,
+            Some(Entry {
+                value: Value::Stream(_),
+                ..
+            })
+        ) {
+            self.signal_deleted_stream(db, key);
+        }
         e
     }
 
     /// Puts a whole entry (value + expiry) under a key, e.g. for RENAME/MOVE/COPY.
     pub fn put_entry_in(&mut self, db: usize, key: &[u8], entry: Entry) {
+        let blockable = matches!(
+            entry.value,
+            Value::List(_) | Value::ZSet(_) | Value::Stream(_)
+        );
         let pos = self.pos(key);
-        self.db_part(db, pos).put(pos.hash, key, entry);
+        let now = self.now;
+        let part = self.db_part(db, pos);
+        let is_new = !matches!(part.get(pos.hash, key), Some(e) if !e.is_expired(now));
+        part.put(pos.hash, key, entry);
         self.modified_in(db, key);
+        if blockable {
+            self.signal_ready_in(db, key);
+        }
+        if is_new {
+            self.notify_in(db, crate::config::notify::NEW, "new", key);
+        }
     }
 
     /// Sets the expiry of an existing key (0 removes it).
@@ -366,7 +452,18 @@ impl<'a> Ctx<'a> {
     /// Marks a key as ready for clients blocked on it (list push, ZADD, XADD).
     pub fn signal_ready(&mut self, key: &[u8]) {
         let db = self.client.db;
-        self.ready_keys.push((db, Bytes::copy_from_slice(key)));
+        self.signal_ready_in(db, key);
+    }
+
+    pub fn signal_ready_in(&mut self, db: usize, key: &[u8]) {
+        // Waiters register under their keys' locks, so a writer holding the key's lock
+        // sees them here.
+        if self.srv.waiters.is_empty() {
+            return;
+        }
+        if !self.ready_keys.iter().any(|(d, k)| *d == db && k == key) {
+            self.ready_keys.push((db, Bytes::copy_from_slice(key)));
+        }
     }
 
     /// Runs `f` on every shard's part of database `db`. Uses the held locks if the command
@@ -474,19 +571,24 @@ pub mod arg {
 
     /// A blocking timeout in seconds (may be fractional) to an absolute deadline.
     pub fn timeout(b: &[u8], now_ms: u64) -> Result<Option<u64>, Reply> {
+        // Redis 7.2's getTimeoutFromObjectOrReply: a long double (inf included), times
+        // 1000, over LLONG_MAX is out of range, ceil to ms, negative is an error.
         let secs = crate::util::parse_f64(b)
-            .filter(|v| v.is_finite())
             .ok_or_else(|| Reply::err("ERR timeout is not a float or out of range"))?;
-        if secs < 0.0 {
-            return Err(Reply::err("ERR timeout is negative"));
-        }
-        if secs == 0.0 {
-            return Ok(None);
-        }
-        let ms = (secs * 1000.0) as u64;
-        if ms > (i64::MAX as u64) / 2 {
+        let ms = (secs * 1000.0).ceil();
+        if ms > i64::MAX as f64 {
             return Err(Reply::err("ERR timeout is out of range"));
         }
-        Ok(Some(now_ms + ms.max(1)))
+        if ms < 0.0 {
+            return Err(Reply::err("ERR timeout is negative"));
+        }
+        let ms = ms as u64;
+        if ms == 0 {
+            return Ok(None);
+        }
+        if ms > i64::MAX as u64 - now_ms {
+            return Err(Reply::err("ERR timeout is out of range"));
+        }
+        Ok(Some(now_ms + ms))
     }
 }

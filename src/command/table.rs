@@ -103,6 +103,52 @@ pub struct CmdStats {
     pub usec: Counter,
     pub rejected: Counter,
     pub failed: Counter,
+    /// Latency histogram (LATENCY HISTOGRAM, INFO latencystats).
+    pub hist: LatencyHist,
+}
+
+/// Per-command latency histogram: bucket `b` counts calls that took at most 2^b
+/// microseconds (and more than 2^(b-1)). Striped like `Counter`, so threads don't share
+/// a cache line on every call.
+#[derive(Default, Debug)]
+pub struct LatencyHist {
+    rows: [HistRow; crate::util::COUNTER_STRIPES],
+}
+
+#[repr(align(64))]
+#[derive(Default, Debug)]
+struct HistRow([std::sync::atomic::AtomicU64; 32]);
+
+impl LatencyHist {
+    /// Counts one call's duration.
+    #[inline]
+    pub fn record(&self, usec: u64) {
+        let b = if usec <= 1 {
+            0
+        } else {
+            (64 - (usec - 1).leading_zeros()) as usize
+        };
+        self.rows[crate::util::counter_stripe()].0[b.min(31)].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Calls per bucket, summed over the stripes.
+    pub fn counts(&self) -> [u64; 32] {
+        let mut out = [0u64; 32];
+        for r in &self.rows {
+            for (o, c) in out.iter_mut().zip(r.0.iter()) {
+                *o += c.load(Ordering::Relaxed);
+            }
+        }
+        out
+    }
+
+    pub fn reset(&self) {
+        for r in &self.rows {
+            for c in &r.0 {
+                c.store(0, Ordering::Relaxed);
+            }
+        }
+    }
 }
 
 pub struct CommandSpec {
@@ -138,9 +184,21 @@ impl CommandSpec {
 
     /// Positions of the key arguments, from the key specs (Redis's getKeysUsingKeySpecs).
     pub fn key_positions(&self, args: &[bytes::Bytes]) -> KeyPositions {
-        let argc = args.len() as i32;
         let mut out = KeyPositions::new();
-        for spec in &self.key_specs {
+        self.for_each_key(args, |i, _| out.push(i));
+        out
+    }
+
+    /// (key position, index of the key spec that found it), for COMMAND GETKEYSANDFLAGS.
+    pub fn key_positions_by_spec(&self, args: &[bytes::Bytes]) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        self.for_each_key(args, |i, spec| out.push((i, spec)));
+        out
+    }
+
+    fn for_each_key(&self, args: &[bytes::Bytes], mut out: impl FnMut(usize, usize)) {
+        let argc = args.len() as i32;
+        for (spec_idx, spec) in self.key_specs.iter().enumerate() {
             let first = match &spec.begin {
                 BeginSearch::Index(i) => *i,
                 BeginSearch::Keyword {
@@ -190,7 +248,7 @@ impl CommandSpec {
                     let step = (*step).max(1);
                     let mut i = first;
                     while i <= last && i < argc {
-                        out.push(i as usize);
+                        out(i as usize, spec_idx);
                         i += step;
                     }
                 }
@@ -216,13 +274,12 @@ impl CommandSpec {
                         if p >= argc {
                             break;
                         }
-                        out.push(p as usize);
+                        out(p as usize, spec_idx);
                     }
                 }
                 FindKeys::Unknown => {}
             }
         }
-        out
     }
 }
 
@@ -441,6 +498,7 @@ impl CommandTable {
                 s.stats.usec.store(0, Ordering::Relaxed);
                 s.stats.rejected.store(0, Ordering::Relaxed);
                 s.stats.failed.store(0, Ordering::Relaxed);
+                s.stats.hist.reset();
             }
         }
     }

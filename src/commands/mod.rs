@@ -3,11 +3,14 @@
 
 pub mod bitmap;
 pub mod connection;
+pub mod debug;
 pub mod expire;
 pub mod generic;
 pub mod geo;
 pub mod hash;
 pub mod hll;
+pub mod info;
+pub mod introspect;
 pub mod list;
 pub mod memory;
 pub mod pubsub;

@@ -95,6 +95,7 @@ pub fn string_for_write<'c>(
         let entry =
             crate::store::Entry::new(Value::Str(StrValue::Buf(Box::new(vec![0u8; min_len]))));
         ctx.db_part(db, pos).put(pos.hash, key, entry);
+        ctx.notify(crate::config::notify::NEW, "new", key);
     }
     let Some(Value::Str(s)) = ctx.lookup(key).map(|e| &mut e.value) else {
         unreachable!("string key just checked or created")

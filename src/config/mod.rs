@@ -33,6 +33,15 @@ pub struct Hot {
     pub lfu_log_factor: AtomicU32,
     pub lfu_decay_time: AtomicU32,
     pub latency_threshold: AtomicU64,
+    pub zset_max_listpack_entries: AtomicU64,
+    pub zset_max_listpack_value: AtomicU64,
+    pub list_max_listpack_size: AtomicI64,
+    /// `client-output-buffer-limit`'s pubsub class: hard bytes, soft bytes, soft seconds.
+    pub pubsub_obuf_hard: AtomicU64,
+    pub pubsub_obuf_soft: AtomicU64,
+    pub pubsub_obuf_secs: AtomicU64,
+    pub stream_node_max_bytes: AtomicU64,
+    pub stream_node_max_entries: AtomicU64,
     /// Small-collection encoding thresholds (hashes and sets).
     pub hash_max_listpack_entries: AtomicU64,
     pub hash_max_listpack_value: AtomicU64,
@@ -190,7 +199,7 @@ fn canonical(def: &ParamDef, args: &[String], current: Option<&str>) -> Result<S
             if parts.is_empty() {
                 return Ok(String::new());
             }
-            if parts.len() % 2 != 0 || parts.iter().any(|p| p.parse::<u64>().is_err()) {
+            if !parts.len().is_multiple_of(2) || parts.iter().any(|p| p.parse::<u64>().is_err()) {
                 return Err("Invalid save parameters".into());
             }
             Ok(parts.join(" "))
@@ -200,7 +209,7 @@ fn canonical(def: &ParamDef, args: &[String], current: Option<&str>) -> Result<S
             .ok_or_else(|| "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.".into()),
         Kind::ClientOutputBufferLimit => {
             let parts: Vec<&str> = joined.split_whitespace().collect();
-            if parts.len() % 4 != 0 {
+            if !parts.len().is_multiple_of(4) {
                 return Err("Wrong number of arguments in buffer limit configuration.".into());
             }
             let mut classes: Vec<(String, [i64; 3])> = Vec::new();
@@ -411,9 +420,33 @@ impl Config {
                 .store(num() as u32, Ordering::Relaxed),
             "lfu-log-factor" => h.lfu_log_factor.store(num() as u32, Ordering::Relaxed),
             "lfu-decay-time" => h.lfu_decay_time.store(num() as u32, Ordering::Relaxed),
+            "list-max-listpack-size" => h.list_max_listpack_size.store(num(), Ordering::Relaxed),
             "latency-monitor-threshold" => {
                 h.latency_threshold.store(num() as u64, Ordering::Relaxed)
             }
+            "zset-max-listpack-entries" => h
+                .zset_max_listpack_entries
+                .store(num() as u64, Ordering::Relaxed),
+            "zset-max-listpack-value" => h
+                .zset_max_listpack_value
+                .store(num() as u64, Ordering::Relaxed),
+            "client-output-buffer-limit" => {
+                let parts: Vec<&str> = v.split_whitespace().collect();
+                for c in parts.chunks(4) {
+                    if c.len() == 4 && c[0] == "pubsub" {
+                        let n = |s: &str| s.parse::<u64>().unwrap_or(0);
+                        h.pubsub_obuf_hard.store(n(c[1]), Ordering::Relaxed);
+                        h.pubsub_obuf_soft.store(n(c[2]), Ordering::Relaxed);
+                        h.pubsub_obuf_secs.store(n(c[3]), Ordering::Relaxed);
+                    }
+                }
+            }
+            "stream-node-max-bytes" => h
+                .stream_node_max_bytes
+                .store(num() as u64, Ordering::Relaxed),
+            "stream-node-max-entries" => h
+                .stream_node_max_entries
+                .store(num() as u64, Ordering::Relaxed),
             "hash-max-listpack-entries" => h
                 .hash_max_listpack_entries
                 .store(num() as u64, Ordering::Relaxed),

@@ -14,6 +14,9 @@ const INLINE_MAX: usize = 64 * 1024;
 pub struct Limits {
     pub max_bulk_len: usize,
     pub max_multibulk_len: usize,
+    /// The client still has to authenticate: Redis then allows at most 10 arguments of
+    /// at most 16384 bytes, so an unauthenticated peer can't make it buffer much.
+    pub unauthenticated: bool,
 }
 
 impl Default for Limits {
@@ -21,6 +24,7 @@ impl Default for Limits {
         Limits {
             max_bulk_len: 512 * 1024 * 1024,
             max_multibulk_len: 1024 * 1024 * 1024,
+            unauthenticated: false,
         }
     }
 }
@@ -37,6 +41,9 @@ pub struct RequestParser {
     remaining: usize,
     /// Length of the bulk whose header was read but whose payload has not fully arrived.
     bulk_len: Option<usize>,
+    /// Bytes held by the arguments of the request in progress (they keep their part of
+    /// the read buffer alive), for the query-buffer limit.
+    args_bytes: usize,
 }
 
 fn find_crlf(buf: &[u8]) -> Option<usize> {
@@ -60,6 +67,11 @@ impl RequestParser {
     }
 
     /// Bytes the parser is waiting for, used by the query-buffer limit check.
+    /// Memory held by the already-parsed arguments of an incomplete request.
+    pub fn pending_args_bytes(&self) -> usize {
+        self.args_bytes
+    }
+
     pub fn pending_bulk(&self) -> usize {
         self.bulk_len.unwrap_or(0)
     }
@@ -93,6 +105,9 @@ impl RequestParser {
                 Some(n) if n <= limits.max_multibulk_len as i64 && n <= i32::MAX as i64 => n,
                 _ => return Err(ParseError("invalid multibulk length".into())),
             };
+            if limits.unauthenticated && n > 10 {
+                return Err(ParseError("unauthenticated multibulk length".into()));
+            }
             buf.advance(cr + 2);
             if n <= 0 {
                 return Ok(Some(Vec::new()));
@@ -118,15 +133,21 @@ impl RequestParser {
                         return Ok(None);
                     }
                     if buf[0] != b'$' {
-                        return Err(ParseError(format!(
-                            "expected '$', got '{}'",
-                            buf[0] as char
-                        )));
+                        // Redis's error formatting turns newlines into spaces; a raw CR
+                        // or LF would break the error line.
+                        let c = match buf[0] {
+                            b'\r' | b'\n' => ' ',
+                            c => c as char,
+                        };
+                        return Err(ParseError(format!("expected '$', got '{c}'")));
                     }
                     let l = match parse_int(&buf[1..cr]) {
                         Some(l) if l >= 0 && l as u64 <= limits.max_bulk_len as u64 => l as usize,
                         _ => return Err(ParseError("invalid bulk length".into())),
                     };
+                    if limits.unauthenticated && l > 16384 {
+                        return Err(ParseError("unauthenticated bulk length".into()));
+                    }
                     buf.advance(cr + 2);
                     self.bulk_len = Some(l);
                     if buf.capacity() - buf.len() < l + 2 && l >= 32 * 1024 {
@@ -142,10 +163,12 @@ impl RequestParser {
             let arg = buf.split_to(len).freeze();
             // The payload must be followed by CRLF; Redis doesn't check the bytes, just skips.
             buf.advance(2);
+            self.args_bytes += arg.len() + std::mem::size_of::<Bytes>();
             self.args.push(arg);
             self.bulk_len = None;
             self.remaining -= 1;
         }
+        self.args_bytes = 0;
         Ok(Some(std::mem::take(&mut self.args)))
     }
 }
@@ -180,6 +203,12 @@ fn hex_val(c: u8) -> Option<u8> {
 /// must be followed by whitespace or the end. Returns `None` on unbalanced quotes.
 /// Also used by the config file parser.
 pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
+    // Redis splits a C string: a NUL byte ends the line. (Without this, a NUL between
+    // arguments made the loop below push empty arguments forever.)
+    let line = match memchr::memchr(0, line) {
+        Some(p) => &line[..p],
+        None => line,
+    };
     let mut out = Vec::new();
     let mut i = 0;
     let n = line.len();

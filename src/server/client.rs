@@ -199,6 +199,8 @@ pub struct Client {
     /// Out-of-band messages to this connection (pub/sub, monitor lines), already encoded
     /// for its protocol, written between replies.
     pub push_tx: tokio::sync::mpsc::UnboundedSender<bytes::Bytes>,
+    /// Set by the dispatcher when the command blocked: what the connection waits on.
+    pub waiter: Option<Arc<crate::blocking::Waiter>>,
     /// Commands queued since MULTI (None = not in a transaction).
     pub multi: Option<Vec<(Arc<crate::command::CommandSpec>, Vec<bytes::Bytes>)>>,
     /// A command was rejected while queueing: EXEC must abort (EXECABORT).
@@ -225,6 +227,7 @@ impl Client {
             close_after_reply: false,
             enter_monitor: false,
             push_tx,
+            waiter: None,
             multi: None,
             multi_error: false,
             watch_flag: Default::default(),

@@ -5,13 +5,14 @@
 use super::client::{Client, ClientInfo};
 use super::dispatch;
 use super::{log, Server};
+use crate::blocking::{WaitState, Waiter};
 use crate::resp::{Limits, RequestParser};
 use bytes::{Bytes, BytesMut};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::mpsc;
 
 pub async fn accept_loop(srv: Arc<Server>, listener: TcpListener) {
     loop {
@@ -110,11 +111,23 @@ async fn run_loop(
             _ = info.kill_notify.notified() => return Err(Stop::Closed),
             msg = push_rx.recv() => {
                 if let Some(m) = msg {
+                    if push_rx.is_empty() {
+                        // Let a burst of messages (a pipelined batch of PUBLISH on another
+                        // thread) pile up, so that they go out in one write.
+                        tokio::task::yield_now().await;
+                    }
+                    let mut queued = m.len();
                     out.extend_from_slice(&m);
-                    while let Ok(m) = push_rx.try_recv() {
+                    while out.len() < 1024 * 1024 {
+                        let Ok(m) = push_rx.try_recv() else { break };
+                        queued += m.len();
                         out.extend_from_slice(&m);
                     }
-                    flush(srv, sock, out).await?;
+                    flush_or_kill(srv, sock, out, info).await?;
+                    // Written: no longer counts against the output buffer limits.
+                    let _ = info.omem.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| {
+                        Some(v.saturating_sub(queued))
+                    });
                 }
                 continue;
             }
@@ -132,6 +145,7 @@ async fn run_loop(
         let limits = Limits {
             max_bulk_len: srv.config.hot.proto_max_bulk_len.load(Ordering::Relaxed) as usize,
             max_multibulk_len: 1024 * 1024 * 1024,
+            unauthenticated: !client.authenticated,
         };
         loop {
             let args = match parser.parse(rbuf, &limits) {
@@ -172,7 +186,9 @@ async fn run_loop(
             }
         }
         let qlimit = srv.config.hot.query_buffer_limit.load(Ordering::Relaxed) as usize;
-        let pending = rbuf.len().max(parser.pending_bulk());
+        // What the request in progress holds: the buffer (or the bulk being received)
+        // plus the arguments already parsed out of it.
+        let pending = rbuf.len().max(parser.pending_bulk()) + parser.pending_args_bytes();
         info.qbuf.store(rbuf.len(), Ordering::Relaxed);
         if pending > qlimit {
             srv.stats
@@ -188,7 +204,26 @@ async fn run_loop(
             let _ = flush(srv, sock, out).await;
             return Err(Stop::Closed);
         }
-        flush(srv, sock, out).await?;
+        flush_or_kill(srv, sock, out, info).await?;
+    }
+}
+
+/// Like `flush`, but gives up when the client is killed meanwhile (a client that doesn't
+/// read must not keep its connection task waiting forever, e.g. a slow subscriber closed
+/// for its output buffer limit).
+async fn flush_or_kill(
+    srv: &Server,
+    sock: &mut TcpStream,
+    out: &mut Vec<u8>,
+    info: &ClientInfo,
+) -> Result<(), Stop> {
+    if out.is_empty() {
+        return Ok(());
+    }
+    tokio::select! {
+        biased;
+        _ = info.kill_notify.notified() => Err(Stop::Closed),
+        r = flush(srv, sock, out) => r,
     }
 }
 
@@ -220,77 +255,120 @@ async fn run_command(
     args: Vec<Bytes>,
 ) -> Result<(), Stop> {
     wait_if_paused(srv, sock, out, &args).await?;
-    let mut args = args;
+    // RESP3 pushes queue in the channel while blocked and are written after the reply.
+    let _ = &push_rx;
     let mut outcome = dispatch::execute(srv, client, &args);
-    while let Some(mut block) = outcome.block.take() {
-        if let Some(a) = block.rerun_args.take() {
-            args = a;
-        }
-        // Send what earlier pipelined commands produced before waiting.
-        flush(srv, sock, out).await?;
-        let notify = Arc::new(Notify::new());
-        let db = client.db;
-        srv.waiters.register(db, &block.keys, info.id, &notify);
-        info.blocked.store(true, Ordering::Relaxed);
-        srv.stats.blocked_clients.fetch_add(1, Ordering::Relaxed);
-        let wait = async {
-            let sleep = async {
-                match block.deadline {
-                    Some(d) => {
-                        let now = crate::util::now_ms();
-                        tokio::time::sleep(std::time::Duration::from_millis(d.saturating_sub(now)))
-                            .await
-                    }
-                    None => std::future::pending::<()>().await,
-                }
-            };
-            tokio::select! {
-                _ = notify.notified() => Wake::Ready,
-                _ = sleep => Wake::Timeout,
-                _ = info.unblock_notify.notified() => Wake::Unblocked,
-                _ = info.kill_notify.notified() => Wake::Killed,
-            }
+    while outcome.block.take().is_some() {
+        let Some(w) = client.waiter.take() else {
+            break;
         };
-        // A blocked client may also receive pushes (RESP3) while waiting; keep it simple:
-        // pushes queue in the channel and are written after the reply.
-        let _ = &push_rx;
-        let woke = wait.await;
-        srv.waiters.unregister(db, &block.keys, info.id);
-        info.blocked.store(false, Ordering::Relaxed);
-        srv.stats.blocked_clients.fetch_sub(1, Ordering::Relaxed);
-        match woke {
-            Wake::Killed => return Err(Stop::Closed),
-            Wake::Timeout => {
-                outcome = timeout_outcome(srv, client, &args);
+        // Send what earlier pipelined commands produced before waiting.
+        if let Err(e) = flush(srv, sock, out).await {
+            cancel(&w);
+            crate::blocking::finish(srv, &w);
+            return Err(e);
+        }
+        let woke = wait_blocked(srv, sock, info, &w).await;
+        // Whatever woke us, a reply already served wins (it consumed data).
+        let state = loop {
+            {
+                let mut st = w.state.lock();
+                if !matches!(*st, WaitState::Serving) {
+                    break std::mem::replace(&mut *st, WaitState::Cancelled);
+                }
             }
-            Wake::Unblocked => {
-                let how = info.unblock.swap(0, Ordering::Relaxed);
-                if how == 2 {
+            // A writer is running our command this very moment: its outcome decides.
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        };
+        crate::blocking::finish(srv, &w);
+        if matches!(woke, Wake::Killed) {
+            return Err(Stop::Closed);
+        }
+        match state {
+            WaitState::Served(r) => {
+                info.unblock.store(0, Ordering::Relaxed);
+                outcome = dispatch::Outcome {
+                    reply: Some(r),
+                    block: None,
+                };
+            }
+            WaitState::Woken if !matches!(woke, Wake::Unblocked) => {
+                outcome = dispatch::execute(srv, client, &w.args);
+                if outcome.block.is_none() {
+                    // Others may be waiting on the same keys and there may be more to serve.
+                    let keys: Vec<(usize, Bytes)> =
+                        w.keys.iter().map(|k| (w.db, k.clone())).collect();
+                    srv.waiters.signal(&keys);
+                }
+            }
+            _ => match woke {
+                Wake::Unblocked if info.unblock.swap(0, Ordering::Relaxed) == 2 => {
                     outcome = dispatch::Outcome {
                         reply: Some(crate::resp::Reply::err(
                             "UNBLOCKED client unblocked via CLIENT UNBLOCK",
                         )),
                         block: None,
                     };
-                } else {
-                    outcome = timeout_outcome(srv, client, &args);
                 }
-            }
-            Wake::Ready => {
-                outcome = dispatch::execute(srv, client, &args);
-                if outcome.block.is_none() {
-                    // Others may be waiting on the same keys and there may be more to serve.
-                    let keys: Vec<(usize, Bytes)> =
-                        block.keys.iter().map(|k| (db, k.clone())).collect();
-                    srv.waiters.signal(&keys);
+                _ => {
+                    info.unblock.store(0, Ordering::Relaxed);
+                    outcome = timeout_outcome(srv, client, &w.args);
                 }
-            }
+            },
         }
     }
     if let Some(r) = outcome.reply {
         r.write_to(out, client.proto);
     }
     Ok(())
+}
+
+fn cancel(w: &Waiter) {
+    *w.state.lock() = WaitState::Cancelled;
+}
+
+/// Waits, holding no lock, until the blocked client is served or woken, times out, is
+/// unblocked (CLIENT UNBLOCK), killed, or its peer goes away.
+async fn wait_blocked(
+    srv: &Server,
+    sock: &mut TcpStream,
+    info: &Arc<ClientInfo>,
+    w: &Waiter,
+) -> Wake {
+    let _ = srv;
+    let mut watch_sock = true;
+    let mut peek = [0u8; 1];
+    loop {
+        let sleep = async {
+            match w.deadline {
+                Some(d) => {
+                    let now = crate::util::now_ms();
+                    tokio::time::sleep(std::time::Duration::from_millis(d.saturating_sub(now)))
+                        .await
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = w.notify.notified() => {
+                if matches!(*w.state.lock(), WaitState::Served(_) | WaitState::Woken) {
+                    return Wake::Ready;
+                }
+            }
+            _ = sleep => return Wake::Timeout,
+            _ = info.unblock_notify.notified() => {
+                if info.unblock.load(Ordering::Relaxed) != 0 {
+                    return Wake::Unblocked;
+                }
+            }
+            _ = info.kill_notify.notified() => return Wake::Killed,
+            r = sock.peek(&mut peek), if watch_sock => match r {
+                Ok(0) | Err(_) => return Wake::Killed,
+                // More requests pipelined behind the blocking one: they wait their turn.
+                Ok(_) => watch_sock = false,
+            },
+        }
+    }
 }
 
 enum Wake {

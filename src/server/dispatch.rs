@@ -41,13 +41,18 @@ pub fn lookup<'s>(srv: &'s Server, args: &[Bytes]) -> Result<&'s Arc<CommandSpec
     };
     let cmd = if !cmd.subcommands.is_empty() {
         if args.len() < 2 {
-            return Err(crate::command::err::wrong_args(&cmd.name));
-        }
-        let sub = crate::util::lower(&args[1]);
-        match cmd.subcommands.get(&sub) {
-            Some(s) => s,
-            None => {
-                return Err(crate::command::err::unknown_subcommand(&args[1], &cmd.name));
+            // A container whose arity allows no subcommand (COMMAND) runs itself.
+            if cmd.arity != -1 {
+                return Err(crate::command::err::wrong_args(&cmd.name));
+            }
+            cmd
+        } else {
+            let sub = crate::util::lower(&args[1]);
+            match cmd.subcommands.get(&sub) {
+                Some(s) => s,
+                None => {
+                    return Err(crate::command::err::unknown_subcommand(&args[1], &cmd.name));
+                }
             }
         }
     } else {
@@ -102,6 +107,29 @@ pub fn execute(srv: &Server, client: &mut Client, args: &[Bytes]) -> Outcome {
         if cmd.has(flags::DENYOOM) {
             crate::memory::charge(args.iter().map(|a| a.len()).sum());
         }
+    }
+    // A RESP2 client with subscriptions may only run the pub/sub commands (RESP3: no limit).
+    if client.proto == 2
+        && client.info.kind_pubsub.load(Ordering::Relaxed)
+        && !matches!(
+            cmd.name.as_str(),
+            "ping"
+                | "subscribe"
+                | "ssubscribe"
+                | "unsubscribe"
+                | "sunsubscribe"
+                | "psubscribe"
+                | "punsubscribe"
+                | "quit"
+                | "reset"
+        )
+    {
+        cmd.stats.rejected.fetch_add(1, Ordering::Relaxed);
+        let msg = format!(
+            "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+            cmd.name
+        );
+        return reject(srv, client, Reply::Error(msg.into()));
     }
     if client.multi.is_some() && !is_transaction_control(&cmd.name) {
         if cmd.has(flags::NO_MULTI) {
@@ -204,14 +232,14 @@ pub fn run(srv: &Server, client: &mut Client, cmd: &Arc<CommandSpec>, args: &[By
     let mut ctx = Ctx::new(srv, client, locks);
     let reply = handler(&mut ctx, args);
     propagate(&mut ctx, cmd, args);
+    // Still under the locks: register a blocked client, serve clients blocked on keys
+    // this command made ready (crate::blocking).
+    let mut block = ctx.block.take();
+    let deferred = crate::blocking::after_command(&mut ctx, args, &mut block);
     let events = std::mem::take(&mut ctx.events);
-    let ready = std::mem::take(&mut ctx.ready_keys);
-    let block = ctx.block.take();
     drop(ctx); // releases the shard locks
     srv.publish_events(events);
-    if !ready.is_empty() {
-        srv.waiters.signal(&ready);
-    }
+    crate::blocking::serve_deferred(srv, client, deferred);
     let elapsed = start.elapsed().as_micros() as u64;
     after_call(srv, client, cmd, args, &reply, elapsed, block.is_some());
     if block.is_some() {
@@ -221,7 +249,7 @@ pub fn run(srv: &Server, client: &mut Client, cmd: &Arc<CommandSpec>, args: &[By
 }
 
 /// Feeds the command's write effect to AOF/replicas (still under the shard locks).
-fn propagate(ctx: &mut Ctx, cmd: &CommandSpec, args: &[Bytes]) {
+pub fn propagate(ctx: &mut Ctx, cmd: &CommandSpec, args: &[Bytes]) {
     if ctx.dirty == 0 {
         ctx.propagate = Propagate::AsIs;
         return;
@@ -261,6 +289,7 @@ pub fn call_locked(ctx: &mut Ctx, cmd: &Arc<CommandSpec>, args: &[Bytes]) -> Rep
     let elapsed = start.elapsed().as_micros() as u64;
     cmd.stats.calls.fetch_add(1, Ordering::Relaxed);
     cmd.stats.usec.fetch_add(elapsed, Ordering::Relaxed);
+    cmd.stats.hist.record(elapsed);
     if let Reply::Error(e) = &reply {
         cmd.stats.failed.fetch_add(1, Ordering::Relaxed);
         ctx.srv.stats.count_error(e);
@@ -283,6 +312,7 @@ fn after_call(
     }
     cmd.stats.calls.fetch_add(1, Ordering::Relaxed);
     cmd.stats.usec.fetch_add(elapsed_us, Ordering::Relaxed);
+    cmd.stats.hist.record(elapsed_us);
     srv.stats
         .total_commands_processed
         .fetch_add(1, Ordering::Relaxed);
@@ -290,6 +320,16 @@ fn after_call(
     if let Reply::Error(e) = reply {
         cmd.stats.failed.fetch_add(1, Ordering::Relaxed);
         srv.stats.count_error(e);
+    }
+    let latency_ms = srv.config.hot.latency_threshold.load(Ordering::Relaxed);
+    if latency_ms > 0 && elapsed_us / 1000 >= latency_ms {
+        let event = if cmd.has(flags::FAST) {
+            "fast-command"
+        } else {
+            "command"
+        };
+        srv.latency
+            .add(event, crate::util::now_ms() / 1000, elapsed_us / 1000);
     }
     let threshold = srv.config.hot.slowlog_slower_than.load(Ordering::Relaxed);
     if threshold >= 0 && elapsed_us >= threshold as u64 && !cmd.has(flags::SKIP_SLOWLOG) {

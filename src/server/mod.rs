@@ -3,6 +3,7 @@
 pub mod client;
 pub mod conn;
 pub mod dispatch;
+pub mod latency;
 pub mod slowlog;
 
 use crate::command::{CommandTable, Event};
@@ -96,49 +97,7 @@ pub struct Pause {
     pub write_only: bool,
 }
 
-/// Clients blocked on keys (BLPOP & co.), in arrival order per key.
-#[derive(Default)]
-pub struct Waiters {
-    map: Mutex<HashMap<(usize, Bytes), Vec<(u64, Arc<Notify>)>>>,
-}
-
-impl Waiters {
-    pub fn register(&self, db: usize, keys: &[Bytes], client: u64, n: &Arc<Notify>) {
-        let mut m = self.map.lock();
-        for k in keys {
-            m.entry((db, k.clone()))
-                .or_default()
-                .push((client, n.clone()));
-        }
-    }
-
-    pub fn unregister(&self, db: usize, keys: &[Bytes], client: u64) {
-        let mut m = self.map.lock();
-        for k in keys {
-            if let Some(v) = m.get_mut(&(db, k.clone())) {
-                v.retain(|(c, _)| *c != client);
-                if v.is_empty() {
-                    m.remove(&(db, k.clone()));
-                }
-            }
-        }
-    }
-
-    /// Wakes the longest-waiting client on each key.
-    pub fn signal(&self, keys: &[(usize, Bytes)]) {
-        let m = self.map.lock();
-        if m.is_empty() {
-            return;
-        }
-        for k in keys {
-            if let Some(v) = m.get(k) {
-                if let Some((_, n)) = v.first() {
-                    n.notify_one();
-                }
-            }
-        }
-    }
-}
+pub use crate::blocking::Waiters;
 
 pub struct Server {
     pub config: Config,
@@ -150,8 +109,11 @@ pub struct Server {
     pub started: Instant,
     pub start_ms: u64,
     pub run_id: String,
+    /// Replication ID (INFO `master_replid`; DEBUG CHANGE-REPL-ID replaces it).
+    pub replid: Mutex<String>,
     pub port: AtomicU64,
     pub slowlog: slowlog::SlowLog,
+    pub latency: latency::Monitor,
     pub monitors: Mutex<Vec<(u64, mpsc::UnboundedSender<Bytes>)>>,
     pub has_monitors: AtomicBool,
     pub pause: Mutex<Pause>,
@@ -162,8 +124,8 @@ pub struct Server {
     pub lastsave: AtomicU64,
     pub waiters: Waiters,
     pub active_expire_enabled: AtomicBool,
-    /// Published keyspace notifications go here until the pub/sub layer is wired in.
-    pub notifier: Mutex<Option<Box<dyn Fn(&[u8], &[u8]) + Send + Sync>>>,
+    /// The Pub/Sub registry (channels, patterns, shard channels) and message delivery.
+    pub pubsub: crate::pubsub::PubSub,
 }
 
 impl Server {
@@ -189,8 +151,10 @@ impl Server {
             started: Instant::now(),
             start_ms: now,
             run_id: random_hex(40),
+            replid: Mutex::new(random_hex(40)),
             port: AtomicU64::new(0),
             slowlog: slowlog::SlowLog::default(),
+            latency: latency::Monitor::default(),
             monitors: Mutex::new(Vec::new()),
             has_monitors: AtomicBool::new(false),
             pause: Mutex::new(Pause::default()),
@@ -200,7 +164,7 @@ impl Server {
             lastsave: AtomicU64::new(now / 1000),
             waiters: Waiters::default(),
             active_expire_enabled: AtomicBool::new(true),
-            notifier: Mutex::new(None),
+            pubsub: crate::pubsub::PubSub::new(),
         };
         crate::memory::record_startup();
         srv
@@ -226,9 +190,9 @@ impl Server {
             return;
         }
         let flags = self.config.hot.notify_flags.load(Ordering::Relaxed);
-        let notifier = self.notifier.lock();
-        let Some(publish) = notifier.as_ref() else {
-            return;
+        let limits = crate::commands::pubsub::limits(self);
+        let publish = |ch: &[u8], msg: &[u8]| {
+            self.pubsub.publish(ch, msg, false, &limits, &self.stats);
         };
         for e in events {
             if flags & crate::config::notify::KEYSPACE != 0 {
@@ -262,6 +226,9 @@ pub fn random_hex(n: usize) -> String {
 
 /// Logs a line in Redis's format: `pid:M 24 Nov 2026 01:50:27.123 * message`.
 pub fn log(level: char, msg: &str) {
+    if !logger::enabled(level) {
+        return;
+    }
     let pid = std::process::id();
     let now = crate::util::now_ms();
     let secs = (now / 1000) as i64;
@@ -306,6 +273,31 @@ pub mod logger {
     use std::io::Write;
 
     static FILE: Mutex<Option<std::fs::File>> = Mutex::new(None);
+    /// Minimum level logged: 0 debug, 1 verbose, 2 notice, 3 warning (`loglevel`).
+    static LEVEL: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(2);
+
+    /// Applies a `loglevel` value (debug, verbose, notice, warning, nothing).
+    pub fn set_level(name: &str) {
+        let l = match name {
+            "debug" => 0,
+            "verbose" => 1,
+            "notice" => 2,
+            "warning" => 3,
+            _ => 4,
+        };
+        LEVEL.store(l, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether a line of this level char ('.', '-', '*', '#') is logged.
+    pub fn enabled(level: char) -> bool {
+        let l = match level {
+            '.' => 0,
+            '-' => 1,
+            '*' => 2,
+            _ => 3,
+        };
+        l >= LEVEL.load(std::sync::atomic::Ordering::Relaxed)
+    }
 
     pub fn set_file(path: &str) -> std::io::Result<()> {
         let f = std::fs::OpenOptions::new()
@@ -385,6 +377,7 @@ pub async fn run(srv: Arc<Server>) -> i32 {
     }
     tokio::spawn(cron(srv.clone()));
     log('*', "Ready to accept connections tcp");
+    notify_supervisor(&srv.config.get("supervised"));
 
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .expect("signal handler");
@@ -397,6 +390,36 @@ pub async fn run(srv: Arc<Server>) -> i32 {
     }
     shutdown(&srv);
     0
+}
+
+/// `supervised systemd` (or `auto` under systemd): tells systemd we are ready through
+/// $NOTIFY_SOCKET (sd_notify "READY=1"), as Debian's Type=notify unit expects.
+fn notify_supervisor(mode: &str) {
+    let Ok(path) = std::env::var("NOTIFY_SOCKET") else {
+        if mode == "systemd" {
+            log('#', "WARNING systemd supervision requested or auto-detected, but NOTIFY_SOCKET environment variable is not set");
+        }
+        return;
+    };
+    if mode != "systemd" && mode != "auto" {
+        return;
+    }
+    let sock = match std::os::unix::net::UnixDatagram::unbound() {
+        Ok(s) => s,
+        Err(_) => return,
+    };
+    let msg = b"STATUS=Ready to accept connections\nREADY=1\n";
+    let sent = if let Some(name) = path.strip_prefix('@') {
+        use std::os::linux::net::SocketAddrExt;
+        std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes())
+            .and_then(|a| sock.send_to_addr(msg, &a))
+    } else {
+        sock.send_to(msg, &path)
+    };
+    match sent {
+        Ok(_) => log('*', "systemd supervision: Ready to accept connections"),
+        Err(e) => log('#', &format!("systemd supervision error: {e}")),
+    }
 }
 
 /// Closes every client and logs like Redis's prepareForShutdown.
