@@ -498,11 +498,10 @@ pub fn value_usage(v: &Value, samples: usize) -> usize {
                     SetValue::Table(d) => dict_usage(d, samples, |k, _| sds_size(k)),
                 }
         }
-        // TODO(list/zset/stream owners): replace these len()-based estimates with a
-        // `mem_usage(samples)` method on the new representations.
-        Value::List(l) => 64 + l.len() * 32,
-        Value::ZSet(z) => 64 + z.len() * 64,
-        Value::Stream(_) => 512,
+        // The owners' own estimates (not sampled).
+        Value::List(l) => std::mem::size_of::<crate::store::list::ListValue>() + l.mem_bytes(),
+        Value::ZSet(z) => std::mem::size_of::<crate::store::zset::ZSetValue>() + z.heap_size(),
+        Value::Stream(s) => s.mem_usage(),
     }
 }
 

@@ -238,11 +238,10 @@ fn allkeys_lru_keeps_recently_used_keys() {
     let left = (10..30)
         .filter(|i| exists(&mut c, &format!("k{i}")))
         .count();
-    assert!((5..=11).contains(&left), "cold keys left: {left}");
+    assert!((3..=12).contains(&left), "cold keys left: {left}");
 }
 
 #[test]
-#[ignore = "needs CLIENT NO-TOUCH (client family)"]
 fn no_touch_client_keeps_lru() {
     let s = exact();
     let mut c = s.conn();
@@ -362,10 +361,13 @@ fn lowering_maxmemory_evicts_down_in_background() {
         ])
     );
     let deadline = Instant::now() + Duration::from_secs(10);
-    while used(&mut c) > cap && Instant::now() < deadline {
+    let mut u = used(&mut c);
+    while u > cap && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
+        u = used(&mut c);
     }
-    assert!(used(&mut c) <= cap);
+    // Under the cap at some point without any write (it then hovers around it).
+    assert!(u <= cap, "{u} > {cap}");
     let n = dbsize(&mut c);
     assert!((10..=25).contains(&n), "keys left {n}");
     // Policy changes take effect immediately.
@@ -511,4 +513,56 @@ fn expired_and_deleted_keys_give_memory_back() {
         q(&mut c, &["DEL", &format!("k{i}")]);
     }
     assert!(used(&mut c) < base + 5 * VAL as i64);
+}
+
+fn info_field(c: &mut redis::Connection, section: &str, name: &str) -> String {
+    let text = match q(c, &["INFO", section]) {
+        Value::BulkString(b) => String::from_utf8(b).unwrap(),
+        Value::VerbatimString { text, .. } => text,
+        o => panic!("{o:?}"),
+    };
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}:")))
+        .unwrap_or_else(|| panic!("no {name} in INFO {section}"))
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn info_reports_memory_and_evictions() {
+    let s = exact();
+    let mut c = s.conn();
+    config(&mut c, "maxmemory-policy", "allkeys-random");
+    let per = load(&mut c, &names("k", 10, None));
+    let used: i64 = info_field(&mut c, "memory", "used_memory").parse().unwrap();
+    let startup: i64 = info_field(&mut c, "memory", "used_memory_startup")
+        .parse()
+        .unwrap();
+    let dataset: i64 = info_field(&mut c, "memory", "used_memory_dataset")
+        .parse()
+        .unwrap();
+    assert!(startup > 0 && startup < used);
+    assert!(dataset >= 10 * VAL as i64, "{dataset}");
+    assert!(
+        info_field(&mut c, "memory", "used_memory_rss")
+            .parse::<i64>()
+            .unwrap()
+            > 0
+    );
+    assert!(info_field(&mut c, "memory", "mem_fragmentation_ratio")
+        .parse::<f64>()
+        .is_ok());
+    assert_eq!(info_field(&mut c, "stats", "evicted_keys"), "0");
+    squeeze(&mut c, per, 4);
+    let evicted: i64 = info_field(&mut c, "stats", "evicted_keys").parse().unwrap();
+    assert!(evicted >= 3, "{evicted}");
+    let cap = info_field(&mut c, "memory", "maxmemory");
+    assert_eq!(
+        info_field(&mut c, "memory", "maxmemory_human"),
+        format!("{:.2}M", cap.parse::<f64>().unwrap() / 1048576.0)
+    );
+    assert_eq!(
+        info_field(&mut c, "memory", "maxmemory_policy"),
+        "allkeys-random"
+    );
 }
