@@ -726,6 +726,31 @@ pub fn start_background(srv: std::sync::Arc<Server>) {
         });
 }
 
+/// Redis's shared.oomerr text.
+pub const OOM_ERROR: &str = "OOM command not allowed when used memory > 'maxmemory'.";
+
+/// Redis 7's scriptVerifyOOM, for the scripting family: inside a script, a denyoom
+/// command is refused when the server was out of memory when the script started
+/// (`oom_at_start`: take `over_limit(srv)` at EVAL/FCALL start, after the dispatcher's
+/// eviction attempt) and the script has not written anything yet (once it wrote, it
+/// can't be stopped halfway). Scripts flagged `allow-oom` skip the check; scripts with
+/// flags (shebang) that may write are refused at start by the caller instead.
+pub fn script_may_call(
+    srv: &Server,
+    cmd: &crate::command::CommandSpec,
+    oom_at_start: bool,
+    script_wrote: bool,
+) -> Result<(), &'static str> {
+    if srv.config.hot.maxmemory.load(Ordering::Relaxed) != 0
+        && !script_wrote
+        && oom_at_start
+        && cmd.has(crate::command::flags::DENYOOM)
+    {
+        return Err(OOM_ERROR);
+    }
+    Ok(())
+}
+
 /// Whether the server is over `maxmemory` now (no eviction attempted).
 pub fn over_limit(srv: &Server) -> bool {
     let max = srv.config.hot.maxmemory.load(Ordering::Relaxed);

@@ -566,3 +566,41 @@ fn info_reports_memory_and_evictions() {
         "allkeys-random"
     );
 }
+
+#[test]
+fn evicted_keys_send_keyspace_events() {
+    let s = exact();
+    let mut c = s.conn();
+    config(&mut c, "notify-keyspace-events", "Ee");
+    config(&mut c, "maxmemory-policy", "allkeys-lru");
+    let mut sub = s.raw();
+    sub.cmd(&[b"SUBSCRIBE", b"__keyevent@0__:evicted"]);
+    sub.read_reply();
+    load(&mut c, &names("k", 3, None));
+    config(&mut c, "maxmemory", "1");
+    assert_eq!(q(&mut c, &["GET", "k0"]), Value::Nil);
+    let mut got = Vec::new();
+    for _ in 0..3 {
+        let r = String::from_utf8(sub.read_reply()).unwrap();
+        assert!(r.contains("__keyevent@0__:evicted"), "{r}");
+        got.push(r.lines().last().unwrap().to_string());
+    }
+    got.sort();
+    assert_eq!(got, ["k0", "k1", "k2"]);
+}
+
+#[test]
+fn eviction_invalidates_watch() {
+    let s = exact();
+    let mut c = s.conn();
+    let mut w = s.conn();
+    config(&mut c, "maxmemory-policy", "allkeys-random");
+    load(&mut c, &names("k", 2, None));
+    assert_eq!(q(&mut w, &["WATCH", "k0"]), Value::Okay);
+    config(&mut c, "maxmemory", "1");
+    assert_eq!(q(&mut c, &["GET", "k0"]), Value::Nil);
+    config(&mut c, "maxmemory", "0");
+    assert_eq!(q(&mut w, &["MULTI"]), Value::Okay);
+    q(&mut w, &["PING"]);
+    assert_eq!(q(&mut w, &["EXEC"]), Value::Nil);
+}

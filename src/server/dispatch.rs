@@ -155,7 +155,7 @@ fn check_oom(srv: &Server, client: &mut Client, cmd: &Arc<CommandSpec>) -> Optio
     if crate::memory::perform_evictions(srv) != crate::memory::Evict::Fail {
         return None;
     }
-    const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
+    const OOM: &str = crate::memory::OOM_ERROR;
     let queueing = client.multi.is_some()
         && !matches!(cmd.name.as_str(), "exec" | "discard" | "quit" | "reset");
     let exec_denyoom = cmd.name == "exec"
