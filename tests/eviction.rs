@@ -604,3 +604,27 @@ fn eviction_invalidates_watch() {
     q(&mut w, &["PING"]);
     assert_eq!(q(&mut w, &["EXEC"]), Value::Nil);
 }
+
+#[test]
+fn lazyfree_lazy_eviction_frees_big_values_in_background() {
+    let s = exact();
+    let mut c = s.conn();
+    config(&mut c, "maxmemory-policy", "allkeys-lru");
+    config(&mut c, "lazyfree-lazy-eviction", "yes");
+    for i in 0..200 {
+        q(&mut c, &["HSET", "big", &format!("f{i}"), &"v".repeat(100)]);
+    }
+    q(&mut c, &["SET", "small", "x"]);
+    config(&mut c, "maxmemory", "1");
+    assert_eq!(q(&mut c, &["GET", "small"]), Value::Nil);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while info_field(&mut c, "memory", "lazyfreed_objects") != "1" && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(info_field(&mut c, "memory", "lazyfreed_objects"), "1");
+    assert_eq!(
+        info_field(&mut c, "memory", "lazyfree_pending_objects"),
+        "0"
+    );
+    assert_eq!(info_field(&mut c, "stats", "evicted_keys"), "2");
+}
