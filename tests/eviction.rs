@@ -258,12 +258,12 @@ fn no_touch_client_keeps_lru() {
     for i in 10..20 {
         q(&mut c, &["STRLEN", &format!("k{i}")]);
     }
-    squeeze(&mut c, per, 8);
+    squeeze(&mut c, per, 6);
     for i in 10..20 {
         assert!(exists(&mut c, &format!("k{i}")), "touched k{i} evicted");
     }
     let left = (0..10).filter(|i| exists(&mut c, &format!("k{i}"))).count();
-    assert!(left <= 4, "untouched keys left: {left}");
+    assert!(left <= 6, "untouched keys left: {left}");
 }
 
 /// LFU keeps a frequently used key that LRU would drop because it was used long ago.
