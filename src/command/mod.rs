@@ -302,6 +302,7 @@ impl<'a> Ctx<'a> {
     ) {
         let pos = self.pos(key);
         let now = self.now;
+        let lfu = self.srv.lfu_policy();
         let part = self.db_part(db, pos);
         // One probe for everything the old entry tells us.
         let (is_new, old_expire, was_stream, old_lru) = match part.get(pos.hash, key) {
@@ -317,6 +318,10 @@ impl<'a> Ctx<'a> {
         let replaces_stream = was_stream && !matches!(value, Value::Stream(_));
         let blockable = matches!(value, Value::List(_) | Value::ZSet(_) | Value::Stream(_));
         let mut entry = Entry::new(value);
+        if lfu {
+            // A new object starts with LFU_INIT_VAL, as in Redis.
+            entry.lru = crate::store::lfu::new_word();
+        }
         entry.expire_at = if keep_ttl { old_expire } else { expire_at };
         // An overwrite keeps the LFU counter (Redis's dbSetValue under an LFU policy).
         if let Some(lru) = old_lru.filter(|_| crate::store::lfu_mode()) {

@@ -328,7 +328,8 @@ pub mod lfu {
 
     /// The counter after decay (LFUDecrAndReturn).
     pub fn decayed(word: u32, decay_time: u32) -> u32 {
-        let last = word >> 8;
+        // Masked: a word written under an LRU policy must not make the subtraction wrap.
+        let last = (word >> 8) & 0xffff;
         let counter = word & 0xff;
         let periods = if decay_time > 0 {
             elapsed(last) / decay_time
