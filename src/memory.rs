@@ -528,42 +528,32 @@ fn dict_usage<V>(
     base + (bytes as f64 / seen as f64 * n as f64) as usize
 }
 
-/// Redis's lazyfreeGetFreeEffort: roughly the number of allocations freeing `v` takes.
-pub fn free_effort(v: &Value) -> usize {
-    match v {
-        Value::Str(_) => 1,
-        Value::Hash(h) => match &**h {
-            crate::store::hash::HashValue::Packed(_) => 1,
-            crate::store::hash::HashValue::Table(d) => d.len(),
-        },
-        Value::Set(s) => match &**s {
-            crate::store::set::SetValue::Small(_) => 1,
-            crate::store::set::SetValue::Table(d) => d.len(),
-        },
-        Value::List(l) => l.len(),
-        Value::ZSet(z) => z.len(),
-        Value::Stream(_) => 1,
+/// Frees a value on the background thread if it is big (Redis's lazyfree for evictions);
+/// the size rule is the keyspace family's `free_effort` (UNLINK's).
+pub fn free_value(v: Value) {
+    use crate::commands::generic::free_effort;
+    if free_effort(&v) > LAZYFREE_THRESHOLD {
+        lazy_free(Box::new(v));
     }
 }
 
 /// Redis's LAZYFREE_THRESHOLD.
 pub const LAZYFREE_THRESHOLD: usize = 64;
 
-/// Frees a value on a background thread (Redis's lazyfree BIO job) if that is worth it,
-/// otherwise here.
-pub fn free_value(v: Value) {
-    if free_effort(&v) <= LAZYFREE_THRESHOLD {
-        drop(v);
-        return;
-    }
-    static TX: OnceLock<Mutex<std::sync::mpsc::Sender<Value>>> = OnceLock::new();
+/// Anything to drop off the request path.
+pub type Garbage = Box<dyn std::any::Any + Send>;
+
+/// Drops `g` on the background "lazyfree" thread (started on first use), counting it in
+/// INFO's lazyfree_pending_objects / lazyfreed_objects.
+pub fn lazy_free(g: Garbage) {
+    static TX: OnceLock<Mutex<std::sync::mpsc::Sender<Garbage>>> = OnceLock::new();
     let tx = TX.get_or_init(|| {
-        let (tx, rx) = std::sync::mpsc::channel::<Value>();
+        let (tx, rx) = std::sync::mpsc::channel::<Garbage>();
         std::thread::Builder::new()
             .name("lazyfree".into())
             .spawn(move || {
-                for v in rx {
-                    drop(v);
+                for g in rx {
+                    drop(g);
                     LAZYFREE_PENDING.fetch_sub(1, Ordering::Relaxed);
                     LAZYFREED.fetch_add(1, Ordering::Relaxed);
                 }
@@ -572,7 +562,7 @@ pub fn free_value(v: Value) {
         Mutex::new(tx)
     });
     LAZYFREE_PENDING.fetch_add(1, Ordering::Relaxed);
-    if let Err(e) = tx.lock().send(v) {
+    if let Err(e) = tx.lock().send(g) {
         LAZYFREE_PENDING.fetch_sub(1, Ordering::Relaxed);
         drop(e.0);
     }

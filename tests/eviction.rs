@@ -628,3 +628,48 @@ fn lazyfree_lazy_eviction_frees_big_values_in_background() {
     );
     assert_eq!(info_field(&mut c, "stats", "evicted_keys"), "2");
 }
+
+#[test]
+fn object_freq_idletime_touch_and_no_touch() {
+    let s = exact();
+    let mut c = s.conn();
+    let mut nt = s.conn();
+    assert_eq!(q(&mut nt, &["CLIENT", "NO-TOUCH", "ON"]), Value::Okay);
+    q(&mut c, &["SET", "k", "v"]);
+    std::thread::sleep(Duration::from_millis(2200));
+    q(&mut nt, &["GET", "k"]);
+    assert!(int(&q(&mut c, &["OBJECT", "IDLETIME", "k"])) >= 2);
+    assert_eq!(q(&mut c, &["TOUCH", "k"]), Value::Int(1));
+    assert_eq!(q(&mut c, &["OBJECT", "IDLETIME", "k"]), Value::Int(0));
+
+    config(&mut c, "maxmemory-policy", "allkeys-lfu");
+    q(&mut c, &["SET", "f", "v"]);
+    assert_eq!(q(&mut c, &["OBJECT", "FREQ", "f"]), Value::Int(5));
+    for _ in 0..50 {
+        q(&mut nt, &["GET", "f"]);
+    }
+    assert_eq!(q(&mut c, &["OBJECT", "FREQ", "f"]), Value::Int(5));
+    for _ in 0..200 {
+        q(&mut c, &["GET", "f"]);
+    }
+    let f = int(&q(&mut c, &["OBJECT", "FREQ", "f"]));
+    assert!(f > 6, "{f}");
+    // Overwriting keeps the counter (Redis's dbSetValue under LFU).
+    q(&mut c, &["SET", "f", "w"]);
+    assert!(int(&q(&mut c, &["OBJECT", "FREQ", "f"])) >= f);
+}
+
+#[test]
+fn unlink_frees_in_background_and_counts() {
+    let s = TestServer::start();
+    let mut c = s.conn();
+    for i in 0..200 {
+        q(&mut c, &["SADD", "s", &format!("member-{i}")]);
+    }
+    assert_eq!(q(&mut c, &["UNLINK", "s"]), Value::Int(1));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while info_field(&mut c, "memory", "lazyfreed_objects") != "1" && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(info_field(&mut c, "memory", "lazyfreed_objects"), "1");
+}
