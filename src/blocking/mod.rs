@@ -84,6 +84,16 @@ impl Waiters {
         self.map.lock().len()
     }
 
+    /// Keys of database `db` that clients are blocked on (SWAPDB makes them ready).
+    pub fn keys_in(&self, db: usize) -> Vec<Bytes> {
+        self.map
+            .lock()
+            .keys()
+            .filter(|(d, _)| *d == db)
+            .map(|(_, k)| k.clone())
+            .collect()
+    }
+
     fn register(&self, w: &Arc<Waiter>) {
         let mut m = self.map.lock();
         for k in &w.keys {

@@ -302,19 +302,31 @@ impl<'a> Ctx<'a> {
     ) {
         let pos = self.pos(key);
         let now = self.now;
+        let lfu = self.srv.lfu_policy();
         let part = self.db_part(db, pos);
         // One probe for everything the old entry tells us.
-        let (is_new, old_expire, was_stream) = match part.get(pos.hash, key) {
-            Some(e) if !e.is_expired(now) => {
-                (false, e.expire_at, matches!(e.value, Value::Stream(_)))
-            }
-            Some(e) => (true, 0, matches!(e.value, Value::Stream(_))),
-            None => (true, 0, false),
+        let (is_new, old_expire, was_stream, old_lru) = match part.get(pos.hash, key) {
+            Some(e) if !e.is_expired(now) => (
+                false,
+                e.expire_at,
+                matches!(e.value, Value::Stream(_)),
+                Some(e.lru),
+            ),
+            Some(e) => (true, 0, matches!(e.value, Value::Stream(_)), None),
+            None => (true, 0, false, None),
         };
         let replaces_stream = was_stream && !matches!(value, Value::Stream(_));
         let blockable = matches!(value, Value::List(_) | Value::ZSet(_) | Value::Stream(_));
         let mut entry = Entry::new(value);
+        if lfu {
+            // A new object starts with LFU_INIT_VAL, as in Redis.
+            entry.lru = crate::store::lfu::new_word();
+        }
         entry.expire_at = if keep_ttl { old_expire } else { expire_at };
+        // An overwrite keeps the LFU counter (Redis's dbSetValue under an LFU policy).
+        if let Some(lru) = old_lru.filter(|_| crate::store::lfu_mode()) {
+            entry.lru = lru;
+        }
         part.put(pos.hash, key, entry);
         self.modified_in(db, key);
         if blockable {

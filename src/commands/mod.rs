@@ -24,6 +24,7 @@ pub mod hll;
 pub mod info;
 pub mod introspect;
 pub mod list;
+pub mod memory;
 pub mod pubsub;
 pub mod scripting;
 pub mod server;
@@ -48,6 +49,7 @@ pub fn build_table() -> CommandTable {
         server::register(r);
         hash::register(r);
         list::register(r);
+        memory::register(r);
         set::register(r);
         zset::register(r);
         hll::register(r);

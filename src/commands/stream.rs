@@ -175,8 +175,8 @@ fn nogroup(key: &[u8], group: &[u8]) -> Reply {
     Reply::Error(
         format!(
             "NOGROUP No such key '{}' or consumer group '{}'",
-            String::from_utf8_lossy(key),
-            String::from_utf8_lossy(group)
+            crate::util::c_str(key),
+            crate::util::c_str(group)
         )
         .into(),
     )
@@ -186,8 +186,8 @@ fn nogroup_for_key(group: &[u8], key: &[u8]) -> Reply {
     Reply::Error(
         format!(
             "NOGROUP No such consumer group '{}' for key name '{}'",
-            String::from_utf8_lossy(group),
-            String::from_utf8_lossy(key)
+            crate::util::c_str(group),
+            crate::util::c_str(key)
         )
         .into(),
     )
@@ -722,8 +722,8 @@ fn xread_generic(ctx: &mut Ctx, args: &[Bytes], group_mode: bool) -> Reply {
                 return Reply::Error(
                     format!(
                         "NOGROUP No such key '{}' or consumer group '{}' in XREADGROUP with GROUP option",
-                        String::from_utf8_lossy(k),
-                        String::from_utf8_lossy(g)
+                        crate::util::c_str(k),
+                        crate::util::c_str(g)
                     )
                     .into(),
                 );
