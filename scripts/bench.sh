@@ -59,7 +59,8 @@
 # Requires bash, coreutils, python3, redis-benchmark, redis-cli.
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ROUNDS=3
 REQUESTS=100000
@@ -73,9 +74,6 @@ PIN=0
 ABBA=0
 BUILD=1
 RAW_OUT=""
-
-usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'; }
-die() { echo "bench.sh: $*" >&2; exit 1; }
 
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -103,66 +101,12 @@ done
 
 REDIS_BIN="${REDIS_BIN:-redis-server}"
 REDIS_BENCHMARK="${REDIS_BENCHMARK:-redis-benchmark}"
-REDIS_CLI="${REDIS_CLI:-redis-cli}"
-for b in "$REDIS_BIN" "$REDIS_BENCHMARK" "$REDIS_CLI" python3; do
-    command -v "$b" >/dev/null 2>&1 || die "'$b' not found (apt-get install -y redis-server redis-tools python3)"
-done
-
-if [[ -z "${TESSERA_BIN:-}" ]]; then
-    TESSERA_BIN="$ROOT/target/release/tessera"
-    if [[ "$BUILD" == 1 ]]; then
-        echo "# cargo build --release" >&2
-        (cd "$ROOT" && cargo build --release) >&2
-    fi
-fi
-command -v "$TESSERA_BIN" >/dev/null 2>&1 || die "tessera binary '$TESSERA_BIN' not found"
+need "$REDIS_BIN" "$REDIS_BENCHMARK" "$REDIS_CLI" python3
+tessera_bin
 
 CLK_TCK="$(getconf CLK_TCK)"
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/tessera-bench.XXXXXX")"
-PIDS=()
-
-cleanup() {
-    local pid
-    for pid in "${PIDS[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${PIDS[@]}"; do
-        wait "$pid" 2>/dev/null || true
-    done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-
-# start_server NAME BIN -> sets START_PID, START_PORT
-start_server() {
-    local name="$1" bin="$2" port pid i
-    port="$(free_port)"
-    mkdir -p "$WORK/$name"
-    if [[ "$PIN" == 1 ]]; then
-        (cd "$WORK/$name" && exec taskset -c 1 "$bin" --port "$port" --bind 127.0.0.1 --save '' --appendonly no) \
-            >"$WORK/$name.log" 2>&1 &
-    else
-        (cd "$WORK/$name" && exec "$bin" --port "$port" --bind 127.0.0.1 --save '' --appendonly no) \
-            >"$WORK/$name.log" 2>&1 &
-    fi
-    pid=$!
-    PIDS+=("$pid")
-    for ((i = 0; i < 100; i++)); do
-        if [[ "$("$REDIS_CLI" -p "$port" PING 2>/dev/null || true)" == "PONG" ]]; then
-            START_PID="$pid"; START_PORT="$port"
-            return 0
-        fi
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    echo "--- $name log:" >&2; cat "$WORK/$name.log" >&2 || true
-    die "$name ($bin) did not answer PING on port $port"
-}
+work_dir tessera-bench
+[[ "$PIN" == 1 ]] && SERVER_PREFIX=(taskset -c 1)
 
 # cpu_ticks PID -> utime+stime in clock ticks (all threads)
 cpu_ticks() {

@@ -12,18 +12,12 @@
 # Loaded with `redis-cli --pipe`; memory = VmRSS after load minus VmRSS before.
 # Tessera binary: $TESSERA (default target/release/tessera if built, else target/debug).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
 N=${1:-1000000}
-TESSERA=${TESSERA:-}
-if [ -z "$TESSERA" ]; then
-  if [ -x target/release/tessera ]; then TESSERA=target/release/tessera; else TESSERA=target/debug/tessera; fi
-fi
-TMP=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$TMP"' EXIT
-
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-rss_kb() { awk '/VmRSS/ {print $2}' /proc/"$1"/status; }
-wait_up() { for _ in $(seq 1 200); do redis-cli -p "$1" ping >/dev/null 2>&1 && return 0; sleep 0.05; done; echo "server on $1 did not start" >&2; exit 1; }
+TESSERA=${TESSERA:-$(default_tessera)}
+work_dir tessera-memcoll
 
 gen() { # gen <case> <n> > file   (RESP commands)
   python3 - "$1" "$2" <<'PY'
@@ -54,24 +48,22 @@ out.write(b"".join(buf))
 PY
 }
 
-measure() { # measure <name> <start-cmd...>; prints bytes delta
-  local port=$1; shift
-  "$@" --port "$port" --save '' --appendonly no >/dev/null 2>&1 &
-  local pid=$!
-  wait_up "$port"
-  local before; before=$(rss_kb $pid)
-  redis-cli -p "$port" --pipe < "$TMP/load" >/dev/null
+measure() { # measure <name> <binary>; prints bytes delta
+  local pid before after
+  start_server "$1" "$2"; pid=$START_PID
+  before=$(rss_kb "$pid")
+  "$REDIS_CLI" -p "$START_PORT" --pipe < "$WORK/load" >/dev/null
   sleep 0.5
-  local after; after=$(rss_kb $pid)
-  kill $pid; wait $pid 2>/dev/null || true
+  after=$(rss_kb "$pid")
+  stop_server "$pid"
   echo $(( (after - before) * 1024 ))
 }
 
 printf "%-10s %10s %14s %14s %8s\n" case elements "redis B/elem" "tessera B/elem" ratio
 for c in bighash bigset smallhash smallset intset; do
-  gen $c "$N" > "$TMP/load"
+  gen $c "$N" > "$WORK/load"
   case $c in bighash|bigset) elems=$N ;; *) elems=$((N * 5)) ;; esac
-  r=$(measure "$(free_port)" redis-server)
-  t=$(measure "$(free_port)" "$TESSERA")
+  r=$(measure redis redis-server)
+  t=$(measure tessera "$TESSERA")
   awk -v c=$c -v e=$elems -v r=$r -v t=$t 'BEGIN { printf "%-10s %10d %14.1f %14.1f %8.2f\n", c, e, r/e, t/e, t/r }'
 done

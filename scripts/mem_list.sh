@@ -5,13 +5,11 @@
 # Usage: [N=1000000] [KIND=str|int] scripts/mem_list.sh [path/to/tessera]
 # (default binary: target/release/tessera if built, else target/debug/tessera)
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 N=${N:-1000000}
-BIN=${1:-}
-if [ -z "$BIN" ]; then
-  if [ -x target/release/tessera ]; then BIN=target/release/tessera; else BIN=target/debug/tessera; fi
-fi
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-rss_kb() { awk '/VmRSS/ {print $2}' /proc/$1/status; }
+BIN=${1:-$(default_tessera)}
+work_dir tessera-memlist
 gen() {
   python3 - "$N" "${KIND:-str}" <<'PY'
 import sys
@@ -24,18 +22,15 @@ for start in range(0,n,chunk):
     out.write(b"".join(parts))
 PY
 }
-measure() { # name cmd...
-  local name=$1; shift
-  local port; port=$(free_port)
-  "$@" --port "$port" --save '' --appendonly no >/dev/null 2>&1 &
-  local pid=$!
-  for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
-  local before; before=$(rss_kb $pid)
-  gen | redis-cli -p "$port" --pipe >/dev/null
+measure() { # name binary
+  local name=$1 pid port before after len
+  start_server "$name" "$2"; pid=$START_PID; port=$START_PORT
+  before=$(rss_kb "$pid")
+  gen | "$REDIS_CLI" -p "$port" --pipe >/dev/null
   sleep 0.5
-  local after; after=$(rss_kb $pid)
-  local len; len=$(redis-cli -p "$port" llen list)
-  kill $pid; wait $pid 2>/dev/null || true
+  after=$(rss_kb "$pid")
+  len=$("$REDIS_CLI" -p "$port" llen list)
+  stop_server "$pid"
   python3 -c "print('%-8s len=%s rss_growth=%.1f MiB bytes/element=%.2f' % ('$name', $len, ($after-$before)/1024, ($after-$before)*1024/$len))"
   eval "${name}_bpe=\$(python3 -c 'print(($after-$before)*1024/$len)')"
 }

@@ -5,18 +5,16 @@
 # Loads `ZADD big <score> member:<i>` in batches through redis-cli --pipe into each server
 # and compares the resident-set growth (RSS after load minus RSS when empty), which is
 # what both processes really cost (allocator overhead included).
-set -e
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 N=${1:-1000000}
-BIN=${2:-target/release/tessera}
-RPORT=$((20000 + RANDOM % 10000))
-TPORT=$((RPORT + 1))
-WORK=$(mktemp -d)
-rss() { grep VmRSS /proc/$1/status | awk '{print $2*1024}'; }
-redis-server --port $RPORT --save '' --appendonly no >/dev/null 2>&1 & RPID=$!
-$BIN --port $TPORT --save '' --appendonly no >/dev/null 2>&1 & TPID=$!
-trap 'kill $RPID $TPID 2>/dev/null; rm -rf $WORK' EXIT
+BIN=${2:-$ROOT/target/release/tessera}
+work_dir tessera-memzset
+start_server redis redis-server; RPID=$START_PID; RPORT=$START_PORT
+start_server tessera "$BIN"; TPID=$START_PID; TPORT=$START_PORT
 sleep 1
-python3 - "$N" "${3:-}" > $WORK/load.resp <<'PY'
+python3 - "$N" "${3:-}" > "$WORK/load.resp" <<'PY'
 import sys
 n = int(sys.argv[1])
 small = sys.argv[2] == "small"
@@ -32,12 +30,12 @@ for start in range(0, n, batch):
         out.write("$%d\r\n%s\r\n" % (len(a), a.decode()))
 PY
 for P in $RPORT $TPORT; do
-  PID=$([ $P = $RPORT ] && echo $RPID || echo $TPID)
-  before=$(rss $PID)
-  redis-cli -p $P --pipe < $WORK/load.resp >/dev/null
+  PID=$([ "$P" = "$RPORT" ] && echo "$RPID" || echo "$TPID")
+  before=$(( $(rss_kb "$PID") * 1024 ))
+  "$REDIS_CLI" -p "$P" --pipe < "$WORK/load.resp" >/dev/null
   sleep 1
-  after=$(rss $PID)
-  card=$([ -n "${3:-}" ] && echo $N || redis-cli -p $P ZCARD big)
-  enc=$(redis-cli -p $P OBJECT ENCODING big 2>/dev/null | grep -v ERR || true)
-  echo "$([ $P = $RPORT ] && echo redis || echo tessera): members=$card rss_growth=$((after-before)) bytes/member=$(( (after-before)/card )) encoding=$enc"
+  after=$(( $(rss_kb "$PID") * 1024 ))
+  card=$([ -n "${3:-}" ] && echo "$N" || "$REDIS_CLI" -p "$P" ZCARD big)
+  enc=$("$REDIS_CLI" -p "$P" OBJECT ENCODING big 2>/dev/null | grep -v ERR || true)
+  echo "$([ "$P" = "$RPORT" ] && echo redis || echo tessera): members=$card rss_growth=$((after-before)) bytes/member=$(( (after-before)/card )) encoding=$enc"
 done

@@ -8,6 +8,7 @@ pub mod blocking;
 pub mod command;
 pub mod commands;
 pub mod config;
+pub mod memory;
 pub mod native;
 pub mod pubsub;
 pub mod resp;

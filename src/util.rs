@@ -364,3 +364,9 @@ impl Counter {
         }
     }
 }
+
+/// An argument as C's `%s` prints it in Redis's error messages: cut at the first NUL.
+pub fn c_str(b: &[u8]) -> std::borrow::Cow<'_, str> {
+    let end = memchr::memchr(0, b).unwrap_or(b.len());
+    String::from_utf8_lossy(&b[..end])
+}

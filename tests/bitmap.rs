@@ -62,30 +62,6 @@ fn check(c: &mut redis::Connection, cases: &[(&str, &str)]) {
     }
 }
 
-fn have(c: &mut redis::Connection, name: &str) -> bool {
-    match q(c, &[name]) {
-        Value::ServerError(_) => !err_text(&q(c, &[name])).starts_with("ERR unknown command"),
-        _ => true,
-    }
-}
-
-fn make_non_string(c: &mut redis::Connection, key: &str) -> bool {
-    for (cmd, args) in [
-        ("lpush", vec!["a"]),
-        ("hset", vec!["f", "v"]),
-        ("sadd", vec!["m"]),
-        ("zadd", vec!["1", "m"]),
-    ] {
-        if have(c, cmd) {
-            let mut a = vec![cmd, key];
-            a.extend(args);
-            q(c, &a);
-            return true;
-        }
-    }
-    false
-}
-
 const WRONGTYPE: &str = "-WRONGTYPE Operation against a key holding the wrong kind of value";
 const OFFSET_ERR: &str = "-ERR bit offset is not an integer or out of range";
 const BIT_ERR: &str = "-ERR bit is not an integer or out of range";

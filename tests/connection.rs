@@ -5,21 +5,6 @@ use common::*;
 use redis::Value;
 use std::time::Duration;
 
-fn s(v: &str) -> Value {
-    Value::SimpleString(v.into())
-}
-fn b(v: &str) -> Value {
-    Value::BulkString(v.as_bytes().to_vec())
-}
-fn text(v: &Value) -> String {
-    match v {
-        Value::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
-        Value::VerbatimString { text, .. } => text.clone(),
-        Value::SimpleString(s) => s.clone(),
-        other => panic!("not a string: {other:?}"),
-    }
-}
-
 #[test]
 fn ping_echo_select_quit() {
     let srv = TestServer::start();

@@ -4,34 +4,6 @@
 mod common;
 use common::*;
 
-type Case = (&'static [&'static str], &'static [u8]);
-
-/// Runs each command and compares the exact reply bytes.
-fn check_table(c: &mut Raw, table: &[Case]) {
-    for (args, want) in table {
-        let a: Vec<&[u8]> = args.iter().map(|x| x.as_bytes()).collect();
-        c.cmd(&a);
-        let got = c.read_reply();
-        assert_eq!(
-            String::from_utf8_lossy(&got),
-            String::from_utf8_lossy(want),
-            "reply to {args:?}"
-        );
-    }
-}
-
-/// Sends a space-separated command, returns the exact RESP reply as text.
-fn run(c: &mut Raw, cmd: &str) -> String {
-    let args: Vec<&[u8]> = cmd.split(' ').map(|a| a.as_bytes()).collect();
-    c.cmd(&args);
-    String::from_utf8_lossy(&c.read_reply()).into_owned()
-}
-
-/// Switches to RESP3; false if the server has no HELLO yet (another family provides it).
-fn hello3(c: &mut Raw) -> bool {
-    !run(c, "HELLO 3").starts_with("-ERR unknown command")
-}
-
 const TABLE: &[Case] = &[
         (&["GEOADD", "g", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669", "Catania"], b":2\r\n"),
         (&["GEOADD", "g", "2.349014", "48.864716", "Paris", "-0.127758", "51.507351", "London", "-74.005974", "40.712776", "NYC", "139.691711", "35.689487", "Tokyo", "151.209290", "-33.868820", "Sydney"], b":5\r\n"),
@@ -150,52 +122,15 @@ fn resp3_shapes() {
 // same points and searches must give byte-identical replies (coordinates are decoded cell
 // centers, distances Redis's haversine, box order Redis's nine-cell scan).
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545F4914F6CDD1D)
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
-fn start_redis() -> Option<(std::process::Child, u16)> {
-    let port = free_port();
-    let child = std::process::Command::new("redis-server")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .ok()?;
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Some((child, port));
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    None
-}
-
 #[test]
 fn random_searches_match_real_redis() {
-    let Some((mut child, port)) = start_redis() else {
+    let Some(redis) = start_redis() else {
         eprintln!("redis-server not available: skipped");
         return;
     };
     let s = TestServer::start();
     let mut t = s.raw();
-    let mut r = Raw::connect(port);
+    let mut r = Raw::connect(redis.port);
     let mut rng = Rng(0x6e0);
     let mut send = |cmd: Vec<String>| {
         let args: Vec<&[u8]> = cmd.iter().map(|a| a.as_bytes()).collect();
@@ -287,6 +222,4 @@ fn random_searches_match_real_redis() {
         ]);
         send(vec!["GEOHASH".into(), "pts".into(), format!("p{i}")]);
     }
-    let _ = child.kill();
-    let _ = child.wait();
 }

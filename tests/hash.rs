@@ -3,68 +3,7 @@
 mod common;
 use common::*;
 
-/// Sends a space-separated command, returns the exact RESP reply as text.
-fn run(c: &mut Raw, cmd: &str) -> String {
-    let args: Vec<&[u8]> = cmd.split(' ').map(|a| a.as_bytes()).collect();
-    c.cmd(&args);
-    String::from_utf8_lossy(&c.read_reply()).into_owned()
-}
-
-fn bulks(items: &[&str]) -> String {
-    let mut s = format!("*{}\r\n", items.len());
-    for i in items {
-        if *i == "(nil)" {
-            s.push_str("$-1\r\n");
-        } else {
-            s.push_str(&format!("${}\r\n{}\r\n", i.len(), i));
-        }
-    }
-    s
-}
-
-fn int(n: i64) -> String {
-    format!(":{n}\r\n")
-}
-
-fn bulk(s: &str) -> String {
-    format!("${}\r\n{}\r\n", s.len(), s)
-}
-
-fn err(s: &str) -> String {
-    format!("-{s}\r\n")
-}
-
-/// Switches to RESP3; false if the server has no HELLO yet.
-fn hello3(c: &mut Raw) -> bool {
-    !run(c, "HELLO 3").starts_with("-ERR unknown command")
-}
-
 const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
-
-/// Bulk strings of an array reply, sorted (for replies in hash order).
-fn sorted(c: &mut redis::Connection, args: &[&str]) -> Vec<String> {
-    let mut v: Vec<String> = match q(c, args) {
-        redis::Value::Array(a) => a
-            .into_iter()
-            .map(|x| match x {
-                redis::Value::BulkString(b) => String::from_utf8(b).unwrap(),
-                o => panic!("{o:?}"),
-            })
-            .collect(),
-        o => panic!("{o:?}"),
-    };
-    v.sort();
-    v
-}
-
-/// OBJECT ENCODING if the server has it (another family provides OBJECT).
-fn encoding(c: &mut Raw, key: &str) -> Option<String> {
-    let r = run(c, &format!("OBJECT ENCODING {key}"));
-    if r.starts_with("-ERR unknown command") {
-        return None;
-    }
-    Some(r.lines().nth(1).unwrap_or("").to_string())
-}
 
 #[test]
 fn hset_hget_hmget_hmset_hsetnx() {

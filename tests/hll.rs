@@ -2,17 +2,12 @@
 //! is on PATH, and bytes captured from Redis otherwise).
 
 mod common;
+use common::run as runs;
 use common::*;
-use std::process::{Child, Command, Stdio};
 
 fn run(c: &mut Raw, args: &[&[u8]]) -> Vec<u8> {
     c.cmd(args);
     c.read_reply()
-}
-
-fn runs(c: &mut Raw, cmd: &str) -> String {
-    let args: Vec<&[u8]> = cmd.split(' ').map(|a| a.as_bytes()).collect();
-    String::from_utf8_lossy(&run(c, &args)).into_owned()
 }
 
 /// The payload of a bulk reply.
@@ -150,44 +145,6 @@ fn dense_promotion_and_merge() {
     assert_eq!(runs(&mut c, "PFDEBUG TODENSE p"), ":0\r\n");
     assert_eq!(runs(&mut c, "PFDEBUG TODENSE small"), ":1\r\n");
     assert_eq!(runs(&mut c, "PFCOUNT small"), ":3\r\n");
-}
-
-/// A real redis-server on a free port, if one is installed.
-struct Redis {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_redis() -> Option<Redis> {
-    let port = free_port();
-    let child = Command::new("redis-server")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    let r = Redis { child, port };
-    for _ in 0..200 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Some(r);
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    None
 }
 
 #[test]

@@ -5,9 +5,6 @@ use common::*;
 use redis::Value;
 use std::collections::HashSet;
 
-fn b(s: &str) -> Value {
-    Value::BulkString(s.as_bytes().to_vec())
-}
 fn st(s: &str) -> Value {
     Value::SimpleString(s.into())
 }

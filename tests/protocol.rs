@@ -358,20 +358,6 @@ fn huge_bulk_declared_but_not_sent() {
     assert_alive(&mut srv);
 }
 
-/// Deterministic xorshift64*.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545F4914F6CDD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
 #[test]
 fn random_garbage_never_kills_the_server() {
     let mut srv = TestServer::start();
@@ -387,18 +373,18 @@ fn random_garbage_never_kills_the_server() {
     ];
     for round in 0..200 {
         let mut input = Vec::new();
-        for _ in 0..1 + rng.below(4) {
-            input.extend_from_slice(seeds[rng.below(seeds.len())]);
+        for _ in 0..1 + rng.below_usize(4) {
+            input.extend_from_slice(seeds[rng.below_usize(seeds.len())]);
         }
-        for _ in 0..rng.below(6) {
+        for _ in 0..rng.below_usize(6) {
             if input.is_empty() {
                 break;
             }
-            let pos = rng.below(input.len());
-            match rng.below(4) {
+            let pos = rng.below_usize(input.len());
+            match rng.below_usize(4) {
                 0 => input[pos] = rng.next() as u8,
                 1 => {
-                    input.insert(pos, b"\r\n*$-0123456789\"'\\ "[rng.below(19)]);
+                    input.insert(pos, b"\r\n*$-0123456789\"'\\ "[rng.below_usize(19)]);
                 }
                 2 => {
                     input.remove(pos);
@@ -451,25 +437,25 @@ fn parser_randomized_no_panic() {
         if iter % 4 == 0 {
             // Pure random bytes, biased towards protocol characters.
             let alphabet = b"*$\r\n0123456789-+: \"'\\xabc";
-            for _ in 0..rng.below(64) {
-                if rng.below(3) == 0 {
+            for _ in 0..rng.below_usize(64) {
+                if rng.below_usize(3) == 0 {
                     input.push(rng.next() as u8);
                 } else {
-                    input.push(alphabet[rng.below(alphabet.len())]);
+                    input.push(alphabet[rng.below_usize(alphabet.len())]);
                 }
             }
         } else {
-            for _ in 0..1 + rng.below(3) {
-                input.extend_from_slice(seeds[rng.below(seeds.len())]);
+            for _ in 0..1 + rng.below_usize(3) {
+                input.extend_from_slice(seeds[rng.below_usize(seeds.len())]);
             }
-            for _ in 0..rng.below(4) {
+            for _ in 0..rng.below_usize(4) {
                 if input.is_empty() {
                     break;
                 }
-                let pos = rng.below(input.len());
-                match rng.below(5) {
+                let pos = rng.below_usize(input.len());
+                match rng.below_usize(5) {
                     0 => input[pos] = rng.next() as u8,
-                    1 => input.insert(pos, b"\r\n*$-0123456789\"'\\ "[rng.below(19)]),
+                    1 => input.insert(pos, b"\r\n*$-0123456789\"'\\ "[rng.below_usize(19)]),
                     2 => {
                         input.remove(pos);
                     }
@@ -488,7 +474,7 @@ fn parser_randomized_no_panic() {
         let mut fed = 0;
         let mut total_arg_bytes = 0usize;
         'feed: while fed < input.len() {
-            let n = 1 + rng.below(input.len() - fed);
+            let n = 1 + rng.below_usize(input.len() - fed);
             buf.extend_from_slice(&input[fed..fed + n]);
             fed += n;
             loop {

@@ -6,20 +6,6 @@ use common::*;
 use redis::Value;
 use std::time::Duration;
 
-fn s(v: &str) -> Value {
-    Value::SimpleString(v.into())
-}
-fn b(v: &str) -> Value {
-    Value::BulkString(v.as_bytes().to_vec())
-}
-fn text(v: &Value) -> String {
-    match v {
-        Value::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
-        Value::VerbatimString { text, .. } => text.clone(),
-        Value::SimpleString(s) => s.clone(),
-        other => panic!("not a string: {other:?}"),
-    }
-}
 fn field(info: &str, name: &str) -> String {
     info.lines()
         .find_map(|l| l.strip_prefix(&format!("{name}:")))

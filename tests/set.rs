@@ -3,61 +3,11 @@
 mod common;
 use common::*;
 
-fn run(c: &mut Raw, cmd: &str) -> String {
-    let args: Vec<&[u8]> = cmd.split(' ').map(|a| a.as_bytes()).collect();
-    c.cmd(&args);
-    String::from_utf8_lossy(&c.read_reply()).into_owned()
-}
-
-fn bulks(items: &[&str]) -> String {
-    let mut s = format!("*{}\r\n", items.len());
-    for i in items {
-        s.push_str(&format!("${}\r\n{}\r\n", i.len(), i));
-    }
-    s
-}
-
-fn int(n: i64) -> String {
-    format!(":{n}\r\n")
-}
-
-fn bulk(s: &str) -> String {
-    format!("${}\r\n{}\r\n", s.len(), s)
-}
-
-fn err(s: &str) -> String {
-    format!("-{s}\r\n")
-}
-
-fn hello3(c: &mut Raw) -> bool {
-    !run(c, "HELLO 3").starts_with("-ERR unknown command")
-}
-
 const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
 
-/// Bulk strings of an array reply, sorted.
+/// Bulk strings of an array reply to a space-separated command, sorted.
 fn sorted(c: &mut redis::Connection, cmd: &str) -> Vec<String> {
-    let args: Vec<&str> = cmd.split(' ').collect();
-    let mut v: Vec<String> = match q(c, &args) {
-        redis::Value::Array(a) | redis::Value::Set(a) => a
-            .into_iter()
-            .map(|x| match x {
-                redis::Value::BulkString(b) => String::from_utf8(b).unwrap(),
-                o => panic!("{o:?}"),
-            })
-            .collect(),
-        o => panic!("{cmd}: {o:?}"),
-    };
-    v.sort();
-    v
-}
-
-fn encoding(c: &mut Raw, key: &str) -> Option<String> {
-    let r = run(c, &format!("OBJECT ENCODING {key}"));
-    if r.starts_with("-ERR unknown command") {
-        return None;
-    }
-    Some(r.lines().nth(1).unwrap_or("").to_string())
+    common::sorted(c, &cmd.split(' ').collect::<Vec<_>>())
 }
 
 #[test]

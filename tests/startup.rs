@@ -9,10 +9,6 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tessera");
 
-fn b(v: &str) -> Value {
-    Value::BulkString(v.as_bytes().to_vec())
-}
-
 fn tmpdir(tag: &str) -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!(
         "tessera-startup-{tag}-{}-{}",

@@ -41,32 +41,6 @@ fn check(c: &mut redis::Connection, cases: &[(&str, &str)]) {
     }
 }
 
-/// Whether the server knows a command (other families may not be merged yet).
-fn have(c: &mut redis::Connection, name: &str) -> bool {
-    match q(c, &[name]) {
-        Value::ServerError(_) => !err_text(&q(c, &[name])).starts_with("ERR unknown command"),
-        _ => true,
-    }
-}
-
-/// Creates a non-string key with whichever collection command exists.
-fn make_non_string(c: &mut redis::Connection, key: &str) -> bool {
-    for (cmd, args) in [
-        ("lpush", vec!["a"]),
-        ("hset", vec!["f", "v"]),
-        ("sadd", vec!["m"]),
-        ("zadd", vec!["1", "m"]),
-    ] {
-        if have(c, cmd) {
-            let mut a = vec![cmd, key];
-            a.extend(args);
-            q(c, &a);
-            return true;
-        }
-    }
-    false
-}
-
 const WRONGTYPE: &str = "-WRONGTYPE Operation against a key holding the wrong kind of value";
 
 #[test]

@@ -8,34 +8,6 @@
 mod common;
 use common::*;
 
-type Case = (&'static [&'static str], &'static [u8]);
-
-/// Runs each command and compares the exact reply bytes.
-fn check_table(c: &mut Raw, table: &[Case]) {
-    for (args, want) in table {
-        let a: Vec<&[u8]> = args.iter().map(|x| x.as_bytes()).collect();
-        c.cmd(&a);
-        let got = c.read_reply();
-        assert_eq!(
-            String::from_utf8_lossy(&got),
-            String::from_utf8_lossy(want),
-            "reply to {args:?}"
-        );
-    }
-}
-
-/// Sends a space-separated command, returns the exact RESP reply as text.
-fn run(c: &mut Raw, cmd: &str) -> String {
-    let args: Vec<&[u8]> = cmd.split(' ').map(|a| a.as_bytes()).collect();
-    c.cmd(&args);
-    String::from_utf8_lossy(&c.read_reply()).into_owned()
-}
-
-/// Switches to RESP3; false if the server has no HELLO yet (another family provides it).
-fn hello3(c: &mut Raw) -> bool {
-    !run(c, "HELLO 3").starts_with("-ERR unknown command")
-}
-
 const TABLE: &[Case] = &[
         (&["ZADD", "z", "1", "a", "2", "b", "3", "c", "1.5", "d", "-3.25", "e"], b":5\r\n"),
         (&["ZADD", "z", "NX", "XX", "1", "a"], b"-ERR XX and NX options at the same time are not compatible\r\n"),
@@ -732,52 +704,15 @@ fn blocking_pops_do_not_block_in_multi() {
 // ---------------------------------------------------------------------------------------
 // Randomised comparison with a real redis-server (skipped when it isn't installed).
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545F4914F6CDD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-fn start_redis() -> Option<(std::process::Child, u16)> {
-    let port = free_port();
-    let child = std::process::Command::new("redis-server")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .ok()?;
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Some((child, port));
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    None
-}
-
 #[test]
 fn random_ops_match_real_redis() {
-    let Some((mut child, port)) = start_redis() else {
+    let Some(redis) = start_redis() else {
         eprintln!("redis-server not available: skipped");
         return;
     };
     let s = TestServer::start();
     let mut t = s.raw();
-    let mut r = Raw::connect(port);
+    let mut r = Raw::connect(redis.port);
     let mut rng = Rng(0x5eed);
     // Halves and integers print identically in Redis 7.0 and 7.2.
     let score = |rng: &mut Rng| format!("{}", (rng.below(60) as f64 - 30.0) / 2.0);
@@ -894,8 +829,6 @@ fn random_ops_match_real_redis() {
             "step {step}: {cmd:?}"
         );
     }
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1005,9 +938,7 @@ fn keyspace_events_match_real_redis() {
     ];
     assert_eq!(mine, want);
     assert_eq!(mine_n, vec!["new:n", "new:n2"]);
-    if let Some((mut child, port)) = start_redis() {
-        assert_eq!(events_of(port, "KEA", &cmds), mine);
-        let _ = child.kill();
-        let _ = child.wait();
+    if let Some(redis) = start_redis() {
+        assert_eq!(events_of(redis.port, "KEA", &cmds), mine);
     }
 }

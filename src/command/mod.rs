@@ -331,12 +331,15 @@ impl<'a> Ctx<'a> {
         let lfu = self.srv.lfu_policy();
         let part = self.db_part(db, pos);
         // One probe for everything the old entry tells us.
-        let (is_new, old_expire, was_stream) = match part.get(pos.hash, key) {
-            Some(e) if !e.is_expired(now) => {
-                (false, e.expire_at, matches!(e.value, Value::Stream(_)))
-            }
-            Some(e) => (true, 0, matches!(e.value, Value::Stream(_))),
-            None => (true, 0, false),
+        let (is_new, old_expire, was_stream, old_lru) = match part.get(pos.hash, key) {
+            Some(e) if !e.is_expired(now) => (
+                false,
+                e.expire_at,
+                matches!(e.value, Value::Stream(_)),
+                Some(e.lru),
+            ),
+            Some(e) => (true, 0, matches!(e.value, Value::Stream(_)), None),
+            None => (true, 0, false, None),
         };
         let replaces_stream = was_stream && !matches!(value, Value::Stream(_));
         let blockable = matches!(value, Value::List(_) | Value::ZSet(_) | Value::Stream(_));
@@ -346,6 +349,10 @@ impl<'a> Ctx<'a> {
             entry.lru = crate::store::lfu::new_word();
         }
         entry.expire_at = if keep_ttl { old_expire } else { expire_at };
+        // An overwrite keeps the LFU counter (Redis's dbSetValue under an LFU policy).
+        if let Some(lru) = old_lru.filter(|_| crate::store::lfu_mode()) {
+            entry.lru = lru;
+        }
         part.put(pos.hash, key, entry);
         self.modified_in(db, key);
         if blockable {
@@ -591,6 +598,15 @@ pub mod arg {
             return Err(Reply::err("ERR value is out of range, must be positive"));
         }
         Ok(v)
+    }
+
+    /// A count for LPOP/RPOP/SPOP/ZPOPMIN...: Redis's getPositiveLongFromObjectOrReply,
+    /// where any bad value (not an integer, or negative) gets the same error.
+    pub fn pop_count(b: &[u8]) -> Result<usize, Reply> {
+        match crate::util::parse_i64(b) {
+            Some(v) if v >= 0 => Ok(v as usize),
+            _ => Err(Reply::err("ERR value is out of range, must be positive")),
+        }
     }
 
     /// A blocking timeout in seconds (may be fractional) to an absolute deadline.

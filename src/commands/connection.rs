@@ -264,8 +264,16 @@ fn parse_type(b: &[u8]) -> Result<&'static str, Reply> {
     }
 }
 
+/// Every connected client. A killed client leaves the registry only when its task ends;
+/// Redis frees it at once, so it is already gone for CLIENT LIST and a second KILL.
 fn all_clients(ctx: &Ctx) -> Vec<Arc<ClientInfo>> {
-    ctx.srv.clients.lock().values().cloned().collect()
+    ctx.srv
+        .clients
+        .lock()
+        .values()
+        .filter(|c| !c.is_killed())
+        .cloned()
+        .collect()
 }
 
 fn client_list(ctx: &mut Ctx, args: &[Bytes]) -> Reply {

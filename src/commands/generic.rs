@@ -8,7 +8,6 @@ use crate::store::{list::ListValue, Entry, Sds, Value};
 use crate::util::{eq_ic, glob_match};
 use bytes::Bytes;
 use std::sync::atomic::Ordering;
-use std::sync::OnceLock;
 
 pub fn register(r: &mut Registry) {
     r.add("del", del, LockMode::Keys);
@@ -60,27 +59,12 @@ pub fn free_effort(v: &Value) -> usize {
     }
 }
 
-type Garbage = Box<dyn std::any::Any + Send>;
+type Garbage = crate::memory::Garbage;
 
-/// Drops `g` on the background "lazyfree" thread (started on first use).
+/// Drops `g` on the background "lazyfree" thread (`memory::lazy_free`, which counts it
+/// for INFO).
 pub fn lazy_free(g: Garbage) {
-    static TX: OnceLock<std::sync::Mutex<std::sync::mpsc::Sender<Garbage>>> = OnceLock::new();
-    let tx = TX.get_or_init(|| {
-        let (tx, rx) = std::sync::mpsc::channel::<Garbage>();
-        std::thread::Builder::new()
-            .name("lazyfree".into())
-            .spawn(move || {
-                while let Ok(g) = rx.recv() {
-                    drop(g);
-                }
-            })
-            .expect("spawn lazyfree thread");
-        std::sync::Mutex::new(tx)
-    });
-    let r = tx.lock().map(|t| t.send(g));
-    if let Ok(Err(e)) = r {
-        drop(e.0);
-    }
+    crate::memory::lazy_free(g);
 }
 
 /// Frees a deleted value: on the background thread if `lazy` and it is big.

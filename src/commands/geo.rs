@@ -24,15 +24,6 @@ pub fn register(r: &mut Registry) {
     r.add("geosearchstore", geosearchstore, LockMode::Keys);
 }
 
-macro_rules! tri {
-    ($e:expr) => {
-        match $e {
-            Ok(v) => v,
-            Err(r) => return r,
-        }
-    };
-}
-
 // ---------------------------------------------------------------------------------------
 // geohash.c
 
@@ -174,38 +165,33 @@ fn decode_score(score: f64) -> Option<(f64, f64)> {
     Some((lon, lat))
 }
 
-fn move_x(h: &mut HashBits, d: i8) {
+/// Moves the cell one step along one axis (+1 if `d > 0`, -1 if `d < 0`), as Redis's
+/// geohash_move_x/_y: `axis` selects that axis' interleaved bits (odd bits: longitude,
+/// even bits: latitude).
+fn move_axis(h: &mut HashBits, d: i8, axis: u64) {
     if d == 0 {
         return;
     }
-    let mut x = h.bits & 0xaaaaaaaaaaaaaaaa;
-    let y = h.bits & 0x5555555555555555;
-    let zz = 0x5555555555555555u64 >> (64 - h.step as u32 * 2);
+    let other = !axis;
+    let mut a = h.bits & axis;
+    let o = h.bits & other;
+    let zz = other >> (64 - h.step as u32 * 2);
     if d > 0 {
-        x = x.wrapping_add(zz + 1);
+        a = a.wrapping_add(zz + 1);
     } else {
-        x |= zz;
-        x = x.wrapping_sub(zz + 1);
+        a |= zz;
+        a = a.wrapping_sub(zz + 1);
     }
-    x &= 0xaaaaaaaaaaaaaaaau64 >> (64 - h.step as u32 * 2);
-    h.bits = x | y;
+    a &= axis >> (64 - h.step as u32 * 2);
+    h.bits = a | o;
+}
+
+fn move_x(h: &mut HashBits, d: i8) {
+    move_axis(h, d, 0xaaaaaaaaaaaaaaaa);
 }
 
 fn move_y(h: &mut HashBits, d: i8) {
-    if d == 0 {
-        return;
-    }
-    let x = h.bits & 0xaaaaaaaaaaaaaaaa;
-    let mut y = h.bits & 0x5555555555555555;
-    let zz = 0xaaaaaaaaaaaaaaaau64 >> (64 - h.step as u32 * 2);
-    if d > 0 {
-        y = y.wrapping_add(zz + 1);
-    } else {
-        y |= zz;
-        y = y.wrapping_sub(zz + 1);
-    }
-    y &= 0x5555555555555555u64 >> (64 - h.step as u32 * 2);
-    h.bits = x | y;
+    move_axis(h, d, 0x5555555555555555);
 }
 
 /// The eight neighbours in Redis's search order: N, S, E, W, NE, NW, SE, SW.

@@ -555,21 +555,30 @@ fn pfadd(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     }
 }
 
+/// Merges the registers of every HLL among `keys` into `max` (absent keys are skipped):
+/// whether any of them is dense, or the WRONGTYPE / invalid-HLL error of the first bad one.
+fn merge_keys(ctx: &mut Ctx, keys: &[Bytes], max: &mut [u8]) -> Result<bool, Reply> {
+    let mut dense = false;
+    for k in keys {
+        let Some(e) = ctx.lookup_read(k) else {
+            continue;
+        };
+        let s = check_hll(&e.value)?;
+        if s[4] == DENSE {
+            dense = true;
+        }
+        if hll_merge(max, s).is_err() {
+            return Err(Reply::err(INVALID_HLL));
+        }
+    }
+    Ok(dense)
+}
+
 fn pfcount(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     if args.len() > 2 {
         let mut max = vec![0u8; REGISTERS];
-        for k in &args[1..] {
-            let e = match ctx.lookup_read(k) {
-                None => continue,
-                Some(e) => e,
-            };
-            let s = match check_hll(&e.value) {
-                Ok(s) => s,
-                Err(r) => return r,
-            };
-            if hll_merge(&mut max, s).is_err() {
-                return Reply::err(INVALID_HLL);
-            }
+        if let Err(r) = merge_keys(ctx, &args[1..], &mut max) {
+            return r;
         }
         let mut h = [0u32; 64];
         for &r in &max {
@@ -610,23 +619,10 @@ fn pfcount(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 
 fn pfmerge(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let mut max = vec![0u8; REGISTERS];
-    let mut use_dense = false;
-    for k in &args[1..] {
-        let e = match ctx.lookup_read(k) {
-            None => continue,
-            Some(e) => e,
-        };
-        let s = match check_hll(&e.value) {
-            Ok(s) => s,
-            Err(r) => return r,
-        };
-        if s[4] == DENSE {
-            use_dense = true;
-        }
-        if hll_merge(&mut max, s).is_err() {
-            return Reply::err(INVALID_HLL);
-        }
-    }
+    let use_dense = match merge_keys(ctx, &args[1..], &mut max) {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
     let key = &args[1];
     let max_bytes = sparse_max_bytes(ctx);
     let (mut v, created) = match ctx.lookup(key) {

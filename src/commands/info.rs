@@ -250,100 +250,29 @@ pub fn rss_bytes() -> u64 {
         .unwrap_or(0)
 }
 
-fn total_system_memory() -> u64 {
-    std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("MemTotal:"))
-                .and_then(|l| {
-                    l.split_whitespace()
-                        .nth(1)
-                        .and_then(|x| x.parse::<u64>().ok())
-                })
-        })
-        .map(|kb| kb * 1024)
-        .unwrap_or(0)
-}
-
-static PEAK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
+/// The memory section: `crate::memory::info_fields` (accounting and eviction), plus the
+/// scripting lines in Redis's place.
 fn memory(srv: &Server, o: &mut String) {
-    let (used, active, resident) = jemalloc_stats();
-    let peak = PEAK.fetch_max(used, Ordering::Relaxed).max(used);
-    let rss = rss_bytes();
-    let maxmemory = srv.config.hot.maxmemory.load(Ordering::Relaxed);
-    let policy = srv.config.get("maxmemory-policy");
-    let sysmem = total_system_memory();
-    let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
-    let _ = write!(
-        o,
-        "used_memory:{used}\n\
-         used_memory_human:{}\n\
-         used_memory_rss:{rss}\n\
-         used_memory_rss_human:{}\n\
-         used_memory_peak:{peak}\n\
-         used_memory_peak_human:{}\n\
-         used_memory_peak_perc:{:.2}%\n\
-         used_memory_overhead:0\n\
-         used_memory_startup:0\n\
-         used_memory_dataset:{used}\n\
-         used_memory_dataset_perc:100.00%\n\
-         allocator_allocated:{used}\n\
-         allocator_active:{active}\n\
-         allocator_resident:{resident}\n\
-         total_system_memory:{sysmem}\n\
-         total_system_memory_human:{}\n\
-         used_memory_lua:0\n\
-         used_memory_vm_eval:0\n\
-         used_memory_lua_human:0B\n\
-         used_memory_scripts_eval:0\n\
-         number_of_cached_scripts:0\n\
-         number_of_functions:0\n\
-         number_of_libraries:0\n\
-         used_memory_vm_functions:0\n\
-         used_memory_vm_total:0\n\
-         used_memory_vm_total_human:0B\n\
-         used_memory_functions:0\n\
-         used_memory_scripts:0\n\
-         used_memory_scripts_human:0B\n\
-         maxmemory:{maxmemory}\n\
-         maxmemory_human:{}\n\
-         maxmemory_policy:{policy}\n\
-         allocator_frag_ratio:{:.2}\n\
-         allocator_frag_bytes:{}\n\
-         allocator_rss_ratio:{:.2}\n\
-         allocator_rss_bytes:{}\n\
-         rss_overhead_ratio:{:.2}\n\
-         rss_overhead_bytes:{}\n\
-         mem_fragmentation_ratio:{:.2}\n\
-         mem_fragmentation_bytes:{}\n\
-         mem_not_counted_for_evict:0\n\
-         mem_replication_backlog:0\n\
-         mem_total_replication_buffers:0\n\
-         mem_clients_slaves:0\n\
-         mem_clients_normal:0\n\
-         mem_cluster_links:0\n\
-         mem_aof_buffer:0\n\
-         mem_allocator:jemalloc-5.3.0\n\
-         active_defrag_running:0\n\
-         lazyfree_pending_objects:0\n\
-         lazyfreed_objects:0\n",
-        human(used),
-        human(rss),
-        human(peak),
-        ratio(used, peak) * 100.0,
-        human(sysmem),
-        human(maxmemory),
-        ratio(active, used),
-        active as i64 - used as i64,
-        ratio(resident, active),
-        resident as i64 - active as i64,
-        ratio(rss, resident),
-        rss as i64 - resident as i64,
-        ratio(rss, used),
-        rss as i64 - used as i64,
-    );
+    for (k, v) in crate::memory::info_fields(srv) {
+        let _ = writeln!(o, "{k}:{v}");
+        if k == "total_system_memory_human" {
+            o.push_str(
+                "used_memory_lua:0\n\
+                 used_memory_vm_eval:0\n\
+                 used_memory_lua_human:0B\n\
+                 used_memory_scripts_eval:0\n\
+                 number_of_cached_scripts:0\n\
+                 number_of_functions:0\n\
+                 number_of_libraries:0\n\
+                 used_memory_vm_functions:0\n\
+                 used_memory_vm_total:0\n\
+                 used_memory_vm_total_human:0B\n\
+                 used_memory_functions:0\n\
+                 used_memory_scripts:0\n\
+                 used_memory_scripts_human:0B\n",
+            );
+        }
+    }
 }
 
 fn persistence(srv: &Server, o: &mut String) {

@@ -45,15 +45,6 @@ fn limit(ctx: &Ctx) -> Limit {
     )
 }
 
-macro_rules! tri {
-    ($e:expr) => {
-        match $e {
-            Ok(v) => v,
-            Err(r) => return r,
-        }
-    };
-}
-
 /// The list at `key` for writing: Ok(None) if absent, WRONGTYPE for other types.
 fn list_mut<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut ListValue>, Reply> {
     match ctx.lookup(key) {
@@ -161,10 +152,7 @@ fn pop_generic(ctx: &mut Ctx, args: &[Bytes], head: bool) -> Reply {
     }
     let key = &args[1];
     let count = if args.len() == 3 {
-        match crate::util::parse_i64(&args[2]) {
-            Some(v) if v >= 0 => Some(v as usize),
-            _ => return Reply::err("ERR value is out of range, must be positive"),
-        }
+        Some(tri!(crate::command::arg::pop_count(&args[2])))
     } else {
         None
     };

@@ -1,6 +1,18 @@
 //! Command families, one file each (as Redis's t_string.c, t_hash.c, ...). Each family
 //! registers its handlers in `register`; the table joins them with the command facts.
 
+/// `tri!(expr)`: the Ok value of a `Result<T, Reply>`, or else return that error reply
+/// from the handler (the `?` of functions that return a bare `Reply`). Defined before the
+/// family modules so that they all see it.
+macro_rules! tri {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(r) => return r,
+        }
+    };
+}
+
 pub mod bitmap;
 pub mod connection;
 pub mod debug;
@@ -12,6 +24,7 @@ pub mod hll;
 pub mod info;
 pub mod introspect;
 pub mod list;
+pub mod memory;
 pub mod pubsub;
 pub mod scripting;
 pub mod server;
@@ -36,6 +49,7 @@ pub fn build_table() -> CommandTable {
         server::register(r);
         hash::register(r);
         list::register(r);
+        memory::register(r);
         set::register(r);
         zset::register(r);
         hll::register(r);

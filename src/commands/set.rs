@@ -289,10 +289,7 @@ fn spop(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             }
         };
     }
-    let count = match crate::util::parse_i64(&args[2]) {
-        Some(c) if c >= 0 => c as usize,
-        _ => return Reply::err("ERR value is out of range, must be positive"),
-    };
+    let count = tri!(crate::command::arg::pop_count(&args[2]));
     // Type check first, as lookupKeyWriteOrReply + checkType do.
     match ctx.lookup(key) {
         None => {

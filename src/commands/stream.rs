@@ -171,21 +171,12 @@ fn write_stream<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut Strea
     }
 }
 
-macro_rules! tri {
-    ($e:expr) => {
-        match $e {
-            Ok(v) => v,
-            Err(r) => return r,
-        }
-    };
-}
-
 fn nogroup(key: &[u8], group: &[u8]) -> Reply {
     Reply::Error(
         format!(
             "NOGROUP No such key '{}' or consumer group '{}'",
-            String::from_utf8_lossy(key),
-            String::from_utf8_lossy(group)
+            crate::util::c_str(key),
+            crate::util::c_str(group)
         )
         .into(),
     )
@@ -195,8 +186,8 @@ fn nogroup_for_key(group: &[u8], key: &[u8]) -> Reply {
     Reply::Error(
         format!(
             "NOGROUP No such consumer group '{}' for key name '{}'",
-            String::from_utf8_lossy(group),
-            String::from_utf8_lossy(key)
+            crate::util::c_str(group),
+            crate::util::c_str(key)
         )
         .into(),
     )
@@ -731,8 +722,8 @@ fn xread_generic(ctx: &mut Ctx, args: &[Bytes], group_mode: bool) -> Reply {
                 return Reply::Error(
                     format!(
                         "NOGROUP No such key '{}' or consumer group '{}' in XREADGROUP with GROUP option",
-                        String::from_utf8_lossy(k),
-                        String::from_utf8_lossy(g)
+                        crate::util::c_str(k),
+                        crate::util::c_str(g)
                     )
                     .into(),
                 );
@@ -769,13 +760,7 @@ fn xread_generic(ctx: &mut Ctx, args: &[Bytes], group_mode: bool) -> Reply {
         if let (Some(g), Some(cname)) = (group, consumer) {
             let (entries, created, eff) = serve_group(s, k, g, cname, &ids[idx], count, noack, now);
             if created {
-                effects.push(vec![
-                    b("XGROUP"),
-                    b("CREATECONSUMER"),
-                    k.clone(),
-                    g.clone(),
-                    cname.clone(),
-                ]);
+                effects.push(createconsumer_effect(k, g, cname));
                 ctx.notify(notify::STREAM, "xgroup-createconsumer", k);
                 dirty += 1;
             }
@@ -1003,6 +988,33 @@ fn setid_effect(key: &Bytes, gname: &Bytes, g: &Group) -> Vec<Bytes> {
         b("ENTRIESREAD"),
         Bytes::from(g.entries_read.to_string()),
     ]
+}
+
+/// `XGROUP CREATECONSUMER key group consumer`, propagated when a read or claim created
+/// the consumer.
+fn createconsumer_effect(key: &Bytes, gname: &Bytes, cname: &Bytes) -> Vec<Bytes> {
+    vec![
+        b("XGROUP"),
+        b("CREATECONSUMER"),
+        key.clone(),
+        gname.clone(),
+        cname.clone(),
+    ]
+}
+
+/// XCLAIM/XAUTOCLAIM created the consumer: notify, count one change, and propagate the
+/// creation before the claim's own effects.
+fn consumer_created(
+    ctx: &mut Ctx,
+    key: &Bytes,
+    gname: &Bytes,
+    cname: &Bytes,
+    effects: &mut Vec<Vec<Bytes>>,
+    dirty: &mut u64,
+) {
+    ctx.notify(notify::STREAM, "xgroup-createconsumer", key);
+    *dirty += 1;
+    effects.insert(0, createconsumer_effect(key, gname, cname));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1275,18 +1287,7 @@ fn xclaim(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         dirty += 1;
     }
     if created {
-        ctx.notify(notify::STREAM, "xgroup-createconsumer", key);
-        dirty += 1;
-        effects.insert(
-            0,
-            vec![
-                b("XGROUP"),
-                b("CREATECONSUMER"),
-                key.clone(),
-                gname.clone(),
-                cname.clone(),
-            ],
-        );
+        consumer_created(ctx, key, gname, cname, &mut effects, &mut dirty);
     }
     ctx.dirty += dirty;
     ctx.rewrite_as(effects);
@@ -1420,18 +1421,7 @@ fn xautoclaim(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             .unwrap_or(StreamId::MIN)
     };
     if created {
-        ctx.notify(notify::STREAM, "xgroup-createconsumer", key);
-        dirty += 1;
-        effects.insert(
-            0,
-            vec![
-                b("XGROUP"),
-                b("CREATECONSUMER"),
-                key.clone(),
-                gname.clone(),
-                cname.clone(),
-            ],
-        );
+        consumer_created(ctx, key, gname, cname, &mut effects, &mut dirty);
     }
     ctx.dirty += dirty;
     ctx.rewrite_as(effects);

@@ -82,15 +82,6 @@ pub fn zset_read<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a ZSetValu
     }
 }
 
-macro_rules! tri {
-    ($e:expr) => {
-        match $e {
-            Ok(v) => v,
-            Err(r) => return r,
-        }
-    };
-}
-
 extern "C" {
     fn strtod(s: *const std::ffi::c_char, endp: *mut *mut std::ffi::c_char) -> f64;
 }
@@ -884,11 +875,7 @@ fn zpop_generic(ctx: &mut Ctx, args: &[Bytes], max: bool) -> Reply {
         return err::syntax();
     }
     let count = if args.len() == 3 {
-        // getPositiveLongFromObjectOrReply: any bad value gets the same error.
-        match crate::util::parse_i64(&args[2]) {
-            Some(v) if v >= 0 => Some(v as usize),
-            _ => return Reply::err("ERR value is out of range, must be positive"),
-        }
+        Some(tri!(crate::command::arg::pop_count(&args[2])))
     } else {
         None
     };
@@ -1379,67 +1366,49 @@ fn setop_generic(ctx: &mut Ctx, args: &[Bytes], numkeys_idx: usize, o: SetOpArgs
     Reply::Array(out)
 }
 
-fn zunion(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
+/// ZUNION/ZINTER/ZDIFF/ZINTERCARD, and with `store` the *STORE forms (destination first,
+/// numkeys after it).
+fn setop_cmd(
+    ctx: &mut Ctx,
+    args: &[Bytes],
+    op: SetOp,
+    store: bool,
+    cardinality_only: bool,
+) -> Reply {
     let o = SetOpArgs {
-        op: SetOp::Union,
-        store: None,
-        cardinality_only: false,
+        op,
+        store: store.then(|| args[1].clone()),
+        cardinality_only,
     };
-    setop_generic(ctx, args, 1, o)
+    setop_generic(ctx, args, if store { 2 } else { 1 }, o)
+}
+
+fn zunion(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
+    setop_cmd(ctx, args, SetOp::Union, false, false)
 }
 
 fn zinter(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    let o = SetOpArgs {
-        op: SetOp::Inter,
-        store: None,
-        cardinality_only: false,
-    };
-    setop_generic(ctx, args, 1, o)
+    setop_cmd(ctx, args, SetOp::Inter, false, false)
 }
 
 fn zdiff(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    let o = SetOpArgs {
-        op: SetOp::Diff,
-        store: None,
-        cardinality_only: false,
-    };
-    setop_generic(ctx, args, 1, o)
+    setop_cmd(ctx, args, SetOp::Diff, false, false)
 }
 
 fn zintercard(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    let o = SetOpArgs {
-        op: SetOp::Inter,
-        store: None,
-        cardinality_only: true,
-    };
-    setop_generic(ctx, args, 1, o)
+    setop_cmd(ctx, args, SetOp::Inter, false, true)
 }
 
 fn zunionstore(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    let o = SetOpArgs {
-        op: SetOp::Union,
-        store: Some(args[1].clone()),
-        cardinality_only: false,
-    };
-    setop_generic(ctx, args, 2, o)
+    setop_cmd(ctx, args, SetOp::Union, true, false)
 }
 
 fn zinterstore(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    let o = SetOpArgs {
-        op: SetOp::Inter,
-        store: Some(args[1].clone()),
-        cardinality_only: false,
-    };
-    setop_generic(ctx, args, 2, o)
+    setop_cmd(ctx, args, SetOp::Inter, true, false)
 }
 
 fn zdiffstore(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    let o = SetOpArgs {
-        op: SetOp::Diff,
-        store: Some(args[1].clone()),
-        cardinality_only: false,
-    };
-    setop_generic(ctx, args, 2, o)
+    setop_cmd(ctx, args, SetOp::Diff, true, false)
 }
 
 // ---------------------------------------------------------------------------------------

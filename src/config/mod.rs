@@ -398,10 +398,13 @@ impl Config {
                 h.query_buffer_limit.store(num() as u64, Ordering::Relaxed)
             }
             "maxmemory" => h.maxmemory.store(num() as u64, Ordering::Relaxed),
-            "maxmemory-policy" => h.maxmemory_policy.store(
-                params::POLICIES.iter().position(|p| *p == v).unwrap_or(7) as u8,
-                Ordering::Relaxed,
-            ),
+            "maxmemory-policy" => {
+                h.maxmemory_policy.store(
+                    params::POLICIES.iter().position(|p| *p == v).unwrap_or(7) as u8,
+                    Ordering::Relaxed,
+                );
+                crate::store::set_lfu_mode(v.ends_with("-lfu"));
+            }
             "maxmemory-samples" => h.maxmemory_samples.store(num() as u32, Ordering::Relaxed),
             "notify-keyspace-events" => h
                 .notify_flags

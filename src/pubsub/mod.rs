@@ -15,8 +15,9 @@
 use crate::server::client::{Client, ClientInfo};
 use crate::server::Stats;
 use bytes::Bytes;
+use indexmap::IndexSet;
 use parking_lot::{Mutex, RwLock};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
@@ -66,7 +67,7 @@ pub struct Sub {
     /// Set once the client has been scheduled to close for its output buffer.
     closing: AtomicBool,
     /// This client's channels, patterns and shard channels (by `Kind`).
-    subs: Mutex<[BTreeSet<Bytes>; 3]>,
+    subs: Mutex<[IndexSet<Bytes>; 3]>,
 }
 
 impl Sub {
@@ -115,7 +116,7 @@ impl Sub {
         }
     }
 
-    fn count(&self, subs: &[BTreeSet<Bytes>; 3], kind: Kind) -> usize {
+    fn count(&self, subs: &[IndexSet<Bytes>; 3], kind: Kind) -> usize {
         match kind {
             Kind::Channel | Kind::Pattern => subs[0].len() + subs[1].len(),
             Kind::Shard => subs[2].len(),
@@ -124,7 +125,7 @@ impl Sub {
 
     /// Mirrors the subscription counts into `ClientInfo` (CLIENT LIST, the dispatcher's
     /// subscriber-mode check, PING).
-    fn sync_counts(&self, subs: &[BTreeSet<Bytes>; 3]) {
+    fn sync_counts(&self, subs: &[IndexSet<Bytes>; 3]) {
         let i = &self.info;
         i.sub_channels.store(subs[0].len(), Ordering::Relaxed);
         i.sub_patterns.store(subs[1].len(), Ordering::Relaxed);
@@ -135,6 +136,18 @@ impl Sub {
 }
 
 type Subscribers = HashMap<u64, Arc<Sub>>;
+
+/// Delivers `msg` (encoded once per protocol) to every subscriber in `subs`; how many.
+fn deliver_all(subs: &Subscribers, mut msg: Encoded, limits: &Limits, stats: &Stats) -> usize {
+    for s in subs.values() {
+        s.deliver(
+            msg.for_proto(s.info.proto.load(Ordering::Relaxed)),
+            limits,
+            stats,
+        );
+    }
+    subs.len()
+}
 
 /// Channel name -> subscribers, sharded by the channel's hash.
 struct ChannelTable {
@@ -359,7 +372,7 @@ impl PubSub {
         };
         let mut out = Vec::with_capacity(names.len().max(1));
         for n in &names {
-            if subs[kind.idx()].remove(n.as_ref()) {
+            if subs[kind.idx()].shift_remove(n.as_ref()) {
                 self.remove_entry(kind, n, sub.info.id);
             }
             out.push((Some(n.clone()), sub.count(&subs, kind)));
@@ -419,15 +432,8 @@ impl PubSub {
             let g = table.shard(channel).lock();
             if let Some(subs) = g.get(channel) {
                 let kind: &[u8] = if shard { b"smessage" } else { b"message" };
-                let mut msg = Encoded::new(encode_msg(kind, &[channel, payload]));
-                for s in subs.values() {
-                    s.deliver(
-                        msg.for_proto(s.info.proto.load(Ordering::Relaxed)),
-                        limits,
-                        stats,
-                    );
-                    n += 1;
-                }
+                let msg = Encoded::new(encode_msg(kind, &[channel, payload]));
+                n += deliver_all(subs, msg, limits, stats);
             }
         }
         if !shard && self.npatterns.load(Ordering::Relaxed) > 0 {
@@ -436,15 +442,8 @@ impl PubSub {
                 if !crate::util::glob_match(pat, channel, false) {
                     continue;
                 }
-                let mut msg = Encoded::new(encode_msg(b"pmessage", &[pat, channel, payload]));
-                for s in subs.values() {
-                    s.deliver(
-                        msg.for_proto(s.info.proto.load(Ordering::Relaxed)),
-                        limits,
-                        stats,
-                    );
-                    n += 1;
-                }
+                let msg = Encoded::new(encode_msg(b"pmessage", &[pat, channel, payload]));
+                n += deliver_all(subs, msg, limits, stats);
             }
         }
         n

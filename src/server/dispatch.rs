@@ -103,6 +103,14 @@ pub fn execute(srv: &Server, client: &mut Client, args: &[Bytes]) -> Outcome {
     if srv.scripting.busy.is_busy() && !cmd.has(flags::ALLOW_BUSY) {
         return reject(srv, client, Reply::err(srv.scripting.busy.err()));
     }
+    if srv.config.hot.maxmemory.load(Ordering::Relaxed) != 0 {
+        if let Some(r) = check_oom(srv, client, cmd) {
+            return r;
+        }
+        if cmd.has(flags::DENYOOM) {
+            crate::memory::charge(args.iter().map(|a| a.len()).sum());
+        }
+    }
     // A RESP2 client with subscriptions may only run the pub/sub commands (RESP3: no limit).
     if client.proto == 2
         && client.info.kind_pubsub.load(Ordering::Relaxed)
@@ -141,6 +149,43 @@ pub fn execute(srv: &Server, client: &mut Client, args: &[Bytes]) -> Outcome {
         return finish_reply(client, Reply::status("QUEUED"));
     }
     run(srv, client, cmd, args)
+}
+
+/// Redis's maxmemory step of processCommand: evict if over the limit; if that fails,
+/// refuse denyoom commands, anything queued inside MULTI, and EXEC of a transaction with
+/// denyoom commands (which also discards the transaction).
+fn check_oom(srv: &Server, client: &mut Client, cmd: &Arc<CommandSpec>) -> Option<Outcome> {
+    if crate::memory::perform_evictions(srv) != crate::memory::Evict::Fail {
+        return None;
+    }
+    const OOM: &str = crate::memory::OOM_ERROR;
+    let queueing = client.multi.is_some()
+        && !matches!(cmd.name.as_str(), "exec" | "discard" | "quit" | "reset");
+    let exec_denyoom = cmd.name == "exec"
+        && client
+            .multi
+            .as_ref()
+            .is_some_and(|q| q.iter().any(|(c, _)| c.has(flags::DENYOOM)));
+    if exec_denyoom {
+        cmd.stats.rejected.fetch_add(1, Ordering::Relaxed);
+        {
+            let mut ctx = Ctx::new(srv, client, Locks::none(&srv.store));
+            crate::commands::transaction::unwatch_all(&mut ctx);
+        }
+        client.multi = None;
+        client.multi_error = false;
+        client.info.multi.store(-1, Ordering::Relaxed);
+        return Some(reject(
+            srv,
+            client,
+            Reply::Error(format!("EXECABORT Transaction discarded because of: {OOM}").into()),
+        ));
+    }
+    if queueing || cmd.has(flags::DENYOOM) {
+        cmd.stats.rejected.fetch_add(1, Ordering::Relaxed);
+        return Some(reject(srv, client, Reply::err(OOM)));
+    }
+    None
 }
 
 /// Commands that run immediately even inside MULTI (Redis's processCommand list).

@@ -145,7 +145,7 @@ impl Server {
         let ndbs = config.get_i64("databases") as usize;
         let now = crate::util::now_ms();
         crate::store::update_lru_clock();
-        Server {
+        let srv = Server {
             scripting: crate::scripting::Scripting::new(),
             store: Store::new(nshards, ndbs),
             cmds: crate::commands::build_table(),
@@ -170,7 +170,9 @@ impl Server {
             waiters: Waiters::default(),
             active_expire_enabled: AtomicBool::new(true),
             pubsub: crate::pubsub::PubSub::new(),
-        }
+        };
+        crate::memory::record_startup();
+        srv
     }
 
     pub fn lfu_policy(&self) -> bool {
@@ -437,6 +439,7 @@ pub fn shutdown(srv: &Server) {
 
 /// Periodic work at `hz`: clocks, active expiry, client timeouts, stats sampling.
 async fn cron(srv: Arc<Server>) {
+    crate::memory::start_background(srv.clone());
     let mut expire_state = crate::commands::expire::ActiveExpire::default();
     loop {
         let hz = srv.config.hot.hz.load(Ordering::Relaxed).max(1);

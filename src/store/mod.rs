@@ -65,6 +65,28 @@ pub fn lru_clock() -> u32 {
     LRU_CLOCK.load(Ordering::Relaxed)
 }
 
+/// Whether the eviction policy is an LFU one (new entries then start with an LFU word).
+static LFU_MODE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+#[inline]
+pub fn lfu_mode() -> bool {
+    LFU_MODE.load(Ordering::Relaxed)
+}
+
+pub fn set_lfu_mode(on: bool) {
+    LFU_MODE.store(on, Ordering::Relaxed);
+}
+
+/// The LRU/LFU word of a new entry (Redis's createObject: LFU_INIT_VAL under LFU).
+#[inline]
+pub fn new_lru_word() -> u32 {
+    if LFU_MODE.load(Ordering::Relaxed) {
+        lfu::new_word()
+    } else {
+        lru_clock()
+    }
+}
+
 pub fn update_lru_clock() {
     LRU_CLOCK.store((crate::util::now_ms() / 1000) as u32, Ordering::Relaxed);
 }

@@ -162,7 +162,7 @@ impl Entry {
         Entry {
             value,
             expire_at: 0,
-            lru: super::lru_clock(),
+            lru: super::new_lru_word(),
         }
     }
 

@@ -257,3 +257,203 @@ impl Raw {
         matches!(self.stream.read(&mut buf), Ok(0) | Err(_))
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Reply helpers shared by the family tests.
+
+/// Sends a space-separated command on a raw connection, returns the exact RESP reply as text.
+pub fn run(c: &mut Raw, cmd: &str) -> String {
+    let args: Vec<&[u8]> = cmd.split(' ').map(|a| a.as_bytes()).collect();
+    c.cmd(&args);
+    String::from_utf8_lossy(&c.read_reply()).into_owned()
+}
+
+/// Switches a raw connection to RESP3; false if the server has no HELLO.
+pub fn hello3(c: &mut Raw) -> bool {
+    !run(c, "HELLO 3").starts_with("-ERR unknown command")
+}
+
+/// A command and the exact bytes of its expected reply.
+pub type Case = (&'static [&'static str], &'static [u8]);
+
+/// Runs each command and compares the exact reply bytes.
+pub fn check_table(c: &mut Raw, table: &[Case]) {
+    for (args, want) in table {
+        let a: Vec<&[u8]> = args.iter().map(|x| x.as_bytes()).collect();
+        c.cmd(&a);
+        let got = c.read_reply();
+        assert_eq!(
+            String::from_utf8_lossy(&got),
+            String::from_utf8_lossy(want),
+            "reply to {args:?}"
+        );
+    }
+}
+
+/// RESP2 array of bulk strings; the item `(nil)` stands for a null bulk.
+pub fn bulks(items: &[&str]) -> String {
+    let mut s = format!("*{}\r\n", items.len());
+    for i in items {
+        if *i == "(nil)" {
+            s.push_str("$-1\r\n");
+        } else {
+            s.push_str(&format!("${}\r\n{}\r\n", i.len(), i));
+        }
+    }
+    s
+}
+
+/// RESP integer reply.
+pub fn int(n: i64) -> String {
+    format!(":{n}\r\n")
+}
+
+/// RESP bulk string reply.
+pub fn bulk(s: &str) -> String {
+    format!("${}\r\n{}\r\n", s.len(), s)
+}
+
+/// RESP error reply.
+pub fn err(s: &str) -> String {
+    format!("-{s}\r\n")
+}
+
+/// OBJECT ENCODING of a key, if the server has OBJECT.
+pub fn encoding(c: &mut Raw, key: &str) -> Option<String> {
+    let r = run(c, &format!("OBJECT ENCODING {key}"));
+    if r.starts_with("-ERR unknown command") {
+        return None;
+    }
+    Some(r.lines().nth(1).unwrap_or("").to_string())
+}
+
+/// Bulk strings of an array (or set) reply, sorted (for replies in hash order).
+pub fn sorted(c: &mut redis::Connection, args: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = match q(c, args) {
+        redis::Value::Array(a) | redis::Value::Set(a) => a
+            .into_iter()
+            .map(|x| match x {
+                redis::Value::BulkString(b) => String::from_utf8(b).unwrap(),
+                o => panic!("{o:?}"),
+            })
+            .collect(),
+        o => panic!("{args:?}: {o:?}"),
+    };
+    v.sort();
+    v
+}
+
+/// `redis::Value` of a simple string.
+pub fn s(v: &str) -> redis::Value {
+    redis::Value::SimpleString(v.into())
+}
+
+/// `redis::Value` of a bulk string.
+pub fn b(v: &str) -> redis::Value {
+    redis::Value::BulkString(v.as_bytes().to_vec())
+}
+
+/// The text of a string reply (bulk, verbatim or simple).
+pub fn text(v: &redis::Value) -> String {
+    match v {
+        redis::Value::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
+        redis::Value::VerbatimString { text, .. } => text.clone(),
+        redis::Value::SimpleString(s) => s.clone(),
+        other => panic!("not a string: {other:?}"),
+    }
+}
+
+/// Whether the server knows a command.
+pub fn have(c: &mut redis::Connection, name: &str) -> bool {
+    match q(c, &[name]) {
+        redis::Value::ServerError(_) => {
+            !err_text(&q(c, &[name])).starts_with("ERR unknown command")
+        }
+        _ => true,
+    }
+}
+
+/// Creates a non-string key with whichever collection command exists.
+pub fn make_non_string(c: &mut redis::Connection, key: &str) -> bool {
+    for (cmd, args) in [
+        ("lpush", vec!["a"]),
+        ("hset", vec!["f", "v"]),
+        ("sadd", vec!["m"]),
+        ("zadd", vec!["1", "m"]),
+    ] {
+        if have(c, cmd) {
+            let mut a = vec![cmd, key];
+            a.extend(args);
+            q(c, &a);
+            return true;
+        }
+    }
+    false
+}
+
+// ---------------------------------------------------------------------------------------
+// Randomised comparisons with a real redis-server.
+
+/// xorshift64* (deterministic, seeded).
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545F4914F6CDD1D)
+    }
+    /// In `0..n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    /// In `0..n`, as usize.
+    pub fn below_usize(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    /// In `[0, 1)`.
+    pub fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// A real redis-server on a free port (killed on drop).
+pub struct RedisServer {
+    child: Child,
+    pub port: u16,
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `redis-server --save '' --appendonly no` on a free port; None if it isn't
+/// installed or doesn't accept connections within 4 s.
+pub fn start_redis() -> Option<RedisServer> {
+    let port = free_port();
+    let child = Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let r = RedisServer { child, port };
+    for _ in 0..200 {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Some(r);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}
