@@ -40,7 +40,12 @@ pub struct Busy {
     pub threshold_ms: AtomicU64,
     /// True if the running code is a FUNCTION (FUNCTION KILL) rather than EVAL.
     pub is_function: AtomicBool,
+    /// Elapsed ms at which the hook next hands the worker's other tasks off.
+    pub next_offload_ms: AtomicU64,
 }
+
+/// A script running this long (ms) hands its worker's queue to another thread.
+const OFFLOAD_AFTER_MS: u64 = 2;
 
 impl Busy {
     pub fn is_busy(&self) -> bool {
@@ -197,6 +202,8 @@ impl Scripting {
         busy.start_ms
             .store(crate::util::now_ms(), Ordering::Relaxed);
         busy.over_threshold.store(false, Ordering::Relaxed);
+        busy.next_offload_ms
+            .store(OFFLOAD_AFTER_MS, Ordering::Relaxed);
         busy.kill.store(false, Ordering::Relaxed);
         busy.wrote.store(false, Ordering::Relaxed);
         busy.is_function.store(is_function, Ordering::Relaxed);
@@ -515,6 +522,12 @@ fn new_vm(busy: Arc<Busy>) -> mlua::Result<Vm> {
             let elapsed = crate::util::now_ms().saturating_sub(b.start_ms.load(Ordering::Relaxed));
             if elapsed >= b.threshold_ms.load(Ordering::Relaxed) {
                 b.over_threshold.store(true, Ordering::Release);
+            }
+            if elapsed >= b.next_offload_ms.load(Ordering::Relaxed) {
+                // Retried now and then: the handoff may be taken back at once if no other
+                // thread picked the worker up yet.
+                b.next_offload_ms.store(elapsed + 20, Ordering::Relaxed);
+                crate::commands::scripting::offload_worker();
             }
             if b.kill.load(Ordering::Acquire) {
                 return Err(mlua::Error::external(RedisErr {
