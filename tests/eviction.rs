@@ -673,3 +673,33 @@ fn unlink_frees_in_background_and_counts() {
     }
     assert_eq!(info_field(&mut c, "memory", "lazyfreed_objects"), "1");
 }
+
+/// Redis 7's rule for scripts when out of memory: denyoom calls fail (with the script
+/// suffix from redis.call, as a plain error from redis.pcall), reads still work.
+#[test]
+fn scripts_follow_the_oom_rule() {
+    let s = TestServer::start();
+    let mut c = s.conn();
+    q(&mut c, &["CONFIG", "SET", "maxmemory-policy", "noeviction"]);
+    q(&mut c, &["CONFIG", "SET", "maxmemory", "1"]);
+    assert_eq!(
+        err_text(&q(&mut c, &["EVAL", "return redis.call('set','k','v')", "0"])),
+        "OOM command not allowed when used memory > 'maxmemory'. script: d223ed8c7345b684e8ed044ed472601f536fa58b, on @user_script:1."
+    );
+    assert_eq!(
+        q(&mut c, &["EVAL", "return redis.call('get','k')", "0"]),
+        redis::Value::Nil
+    );
+    assert_eq!(
+        err_text(&q(
+            &mut c,
+            &["EVAL", "return redis.pcall('set','k','v')", "0"]
+        )),
+        "OOM command not allowed when used memory > 'maxmemory'."
+    );
+    q(&mut c, &["CONFIG", "SET", "maxmemory", "0"]);
+    assert_eq!(
+        q(&mut c, &["EVAL", "return redis.call('set','k','v')", "0"]),
+        redis::Value::Okay
+    );
+}

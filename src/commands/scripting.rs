@@ -43,7 +43,8 @@ fn fcall_run(ctx: &mut Ctx, args: &[Bytes], ro: bool) -> Reply {
     let srv = ctx.srv;
     ctx.propagate = crate::command::Propagate::Nothing;
     // Runs inline; the script's hook hands this worker's other tasks off if it runs long.
-    let r = srv.scripting.fcall(ctx, args, keys, argv, ro);
+    // See `run`: the whole function runs with this worker's queue handed off.
+    let r = in_place(|| srv.scripting.fcall(ctx, args, keys, argv, ro));
     ctx.propagate = crate::command::Propagate::Nothing;
     r
 }
@@ -240,26 +241,14 @@ fn run(ctx: &mut Ctx, args: &[Bytes], by_sha: bool, mode: Mode) -> Reply {
     // Script effects, not the script, are propagated (call_locked feeds them).
     ctx.propagate = crate::command::Propagate::Nothing;
     // The script may run long: hand this worker's other tasks (and the accept loop, if it
-    // sits in this worker's queue) to another thread, so clients keep being served
-    // (-BUSY past the threshold, SCRIPT KILL) while it runs.
-    // The script runs inline on this worker: most scripts take microseconds, and
-    // `block_in_place` for each one costs a thread handoff (it halved EVALSHA throughput).
-    // A script that runs long hands this worker's other tasks (and the accept loop, if it
-    // sits in this worker's queue) to another thread from its hook (`offload_worker`), so
-    // clients keep being served (-BUSY past the threshold, SCRIPT KILL).
-    let r = srv.scripting.eval(ctx, script, keys, argv, mode);
+    // sits in this worker's queue) to another thread for the whole run, so clients keep
+    // being served (-BUSY past the threshold, SCRIPT KILL, SHUTDOWN NOSAVE) while it runs.
+    // This costs a thread handoff per script (EVALSHA pays it); handing off from the busy
+    // hook instead was tried and is a race: the thread can take its queue straight back,
+    // leaving clients queued behind a runaway script.
+    let r = in_place(|| srv.scripting.eval(ctx, script, keys, argv, mode));
     ctx.propagate = crate::command::Propagate::Nothing;
     r
-}
-
-/// Hands the current tokio worker's queue to another thread (the rest of the running script
-/// then blocks only this thread). No-op outside a multi-threaded runtime.
-pub fn offload_worker() {
-    if let Ok(h) = tokio::runtime::Handle::try_current() {
-        if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread {
-            tokio::task::block_in_place(|| ());
-        }
-    }
 }
 
 /// Runs `f` with `block_in_place` when on a multi-threaded runtime worker.

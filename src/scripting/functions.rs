@@ -496,11 +496,17 @@ impl Scripting {
         } else {
             Mode::ReadWrite
         };
+        // Redis 7: a function that may write and isn't flagged allow-oom is refused up
+        // front while the server is out of memory.
+        let allow_oom = f.flags & 2 != 0;
+        if !no_writes && !allow_oom && crate::memory::over_limit(ctx.srv) {
+            return Reply::err(crate::memory::OOM_ERROR);
+        }
         *RUNNING.lock() = Some((name.clone(), args.to_vec(), crate::util::now_ms()));
         let globals = vm.globals.clone();
         let redis = vm.redis.clone();
         let r = self.run(
-            ctx, &vm.lua, &globals, &redis, &name, f.callback, keys, argv, mode, true,
+            ctx, &vm.lua, &globals, &redis, &name, f.callback, keys, argv, mode, true, allow_oom,
         );
         *RUNNING.lock() = None;
         r

@@ -40,12 +40,7 @@ pub struct Busy {
     pub threshold_ms: AtomicU64,
     /// True if the running code is a FUNCTION (FUNCTION KILL) rather than EVAL.
     pub is_function: AtomicBool,
-    /// Elapsed ms at which the hook next hands the worker's other tasks off.
-    pub next_offload_ms: AtomicU64,
 }
-
-/// A script running this long (ms) hands its worker's queue to another thread.
-const OFFLOAD_AFTER_MS: u64 = 2;
 
 impl Busy {
     pub fn is_busy(&self) -> bool {
@@ -179,7 +174,7 @@ impl Scripting {
         let redis = vm.redis.clone();
         let lua = &vm.lua;
         self.run(
-            ctx, lua, &globals, &redis, &sha, func, keys, argv, mode, false,
+            ctx, lua, &globals, &redis, &sha, func, keys, argv, mode, false, false,
         )
     }
 
@@ -197,13 +192,15 @@ impl Scripting {
         argv: &[Bytes],
         mode: Mode,
         is_function: bool,
+        allow_oom: bool,
     ) -> Reply {
+        // Redis 7's script OOM rule: whether the server was out of memory when the script
+        // started decides whether its denyoom calls are refused (until it has written).
+        let oom_at_start = !allow_oom && crate::memory::over_limit(ctx.srv);
         let busy = &self.busy;
         busy.start_ms
             .store(crate::util::now_ms(), Ordering::Relaxed);
         busy.over_threshold.store(false, Ordering::Relaxed);
-        busy.next_offload_ms
-            .store(OFFLOAD_AFTER_MS, Ordering::Relaxed);
         busy.kill.store(false, Ordering::Relaxed);
         busy.wrote.store(false, Ordering::Relaxed);
         busy.is_function.store(is_function, Ordering::Relaxed);
@@ -216,7 +213,12 @@ impl Scripting {
         let saved_db = ctx.client.db;
         let was_in_exec = ctx.in_exec;
         ctx.in_exec = true;
-        let state = RefCell::new(CallState { ctx, resp: 2, mode });
+        let state = RefCell::new(CallState {
+            ctx,
+            resp: 2,
+            mode,
+            oom_at_start,
+        });
         let result = lua.scope(|scope| {
             let call = scope.create_function(|lua, args: MultiValue| {
                 redis_call(lua, &mut state.borrow_mut(), args, true)
@@ -294,6 +296,8 @@ struct CallState<'c, 'a> {
     /// The protocol of replies handed to Lua (redis.setresp).
     resp: u8,
     mode: Mode,
+    /// Out of memory when the script started (and not `allow-oom`): see `memory::script_may_call`.
+    oom_at_start: bool,
 }
 
 fn compile(lua: &Lua, body: &[u8]) -> Result<Function, Reply> {
@@ -426,6 +430,12 @@ fn redis_call(
                 "ERR Write commands are not allowed from read-only scripts.",
             );
         }
+    }
+    let wrote = srv.scripting.busy.wrote.load(Ordering::Relaxed);
+    if let Err(e) = crate::memory::script_may_call(srv, &cmd, st.oom_at_start, wrote) {
+        return fail(lua, e);
+    }
+    if cmd.is_write() {
         srv.scripting.busy.wrote.store(true, Ordering::Relaxed);
     }
     if srv.has_monitors.load(Ordering::Relaxed) {
@@ -522,12 +532,6 @@ fn new_vm(busy: Arc<Busy>) -> mlua::Result<Vm> {
             let elapsed = crate::util::now_ms().saturating_sub(b.start_ms.load(Ordering::Relaxed));
             if elapsed >= b.threshold_ms.load(Ordering::Relaxed) {
                 b.over_threshold.store(true, Ordering::Release);
-            }
-            if elapsed >= b.next_offload_ms.load(Ordering::Relaxed) {
-                // Retried now and then: the handoff may be taken back at once if no other
-                // thread picked the worker up yet.
-                b.next_offload_ms.store(elapsed + 20, Ordering::Relaxed);
-                crate::commands::scripting::offload_worker();
             }
             if b.kill.load(Ordering::Acquire) {
                 return Err(mlua::Error::external(RedisErr {
