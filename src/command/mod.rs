@@ -36,7 +36,7 @@ pub enum LockMode {
 /// Shard guards held for the duration of a command (or of a whole EXEC/script).
 pub struct Locks<'a> {
     store: &'a crate::store::Store,
-    held: smallvec::SmallVec<[(usize, MutexGuard<'a, Shard>); 2]>,
+    held: smallvec::SmallVec<[(usize, MutexGuard<'a, Shard>); 8]>,
 }
 
 impl<'a> Locks<'a> {
@@ -52,7 +52,7 @@ impl<'a> Locks<'a> {
         store: &'a crate::store::Store,
         shards: impl IntoIterator<Item = usize>,
     ) -> Locks<'a> {
-        let mut shards: smallvec::SmallVec<[usize; 4]> = shards.into_iter().collect();
+        let mut shards: smallvec::SmallVec<[usize; 16]> = shards.into_iter().collect();
         shards.sort_unstable();
         shards.dedup();
         let held = shards.into_iter().map(|s| (s, store.lock(s))).collect();
@@ -67,7 +67,7 @@ impl<'a> Locks<'a> {
         shards: impl IntoIterator<Item = usize>,
         busy: &crate::scripting::Busy,
     ) -> Option<Locks<'a>> {
-        let mut shards: smallvec::SmallVec<[usize; 4]> = shards.into_iter().collect();
+        let mut shards: smallvec::SmallVec<[usize; 16]> = shards.into_iter().collect();
         shards.sort_unstable();
         shards.dedup();
         let mut held = smallvec::SmallVec::new();

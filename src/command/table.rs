@@ -94,7 +94,7 @@ pub struct KeySpec {
 }
 
 /// Argument positions of a command's keys (inline for the usual few keys).
-pub type KeyPositions = smallvec::SmallVec<[usize; 4]>;
+pub type KeyPositions = smallvec::SmallVec<[usize; 16]>;
 
 /// Per-command statistics for INFO commandstats.
 #[derive(Default, Debug)]

@@ -81,7 +81,7 @@ pub fn shards_for(srv: &Server, cmd: &CommandSpec, args: &[Bytes]) -> Option<Sha
 }
 
 /// Shard indexes a command locks (inline for the usual few).
-pub type ShardList = smallvec::SmallVec<[usize; 4]>;
+pub type ShardList = smallvec::SmallVec<[usize; 16]>;
 
 /// The result of running one command.
 pub struct Outcome {
