@@ -440,11 +440,17 @@ fn client_pause(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         p.until = until;
         p.write_only = write_only;
     }
+    ctx.srv
+        .pause_until
+        .store(p.until, std::sync::atomic::Ordering::Release);
     Reply::OK
 }
 
 fn client_unpause(ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
     *ctx.srv.pause.lock() = crate::server::Pause::default();
+    ctx.srv
+        .pause_until
+        .store(0, std::sync::atomic::Ordering::Release);
     Reply::OK
 }
 

@@ -70,8 +70,8 @@ pub fn on_disconnect(srv: &Server, info: &ClientInfo) {
 }
 
 /// The reply a blocking command gives when its timeout expires.
-pub fn blocking_timeout_reply(name: &str, proto: u8) -> Reply {
-    let _ = proto;
+/// (The null's RESP2/RESP3 encoding is chosen when the reply is written.)
+pub fn blocking_timeout_reply(name: &str) -> Reply {
     match name {
         // BLMOVE/BRPOPLPUSH reply a null bulk; the others a null array.
         "blmove" | "brpoplpush" => Reply::Nil,

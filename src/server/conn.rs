@@ -312,7 +312,7 @@ async fn run_command(
                 }
                 _ => {
                     info.unblock.store(0, Ordering::Relaxed);
-                    outcome = timeout_outcome(srv, client, &w.args);
+                    outcome = timeout_outcome(&w.args);
                 }
             },
         }
@@ -379,9 +379,9 @@ enum Wake {
 }
 
 /// The reply of a blocking command whose timeout expired: a null (array) as in Redis.
-fn timeout_outcome(_srv: &Server, client: &Client, args: &[Bytes]) -> dispatch::Outcome {
+fn timeout_outcome(args: &[Bytes]) -> dispatch::Outcome {
     let name = crate::util::lower(&args[0]);
-    let reply = crate::commands::blocking_timeout_reply(&name, client.proto);
+    let reply = crate::commands::blocking_timeout_reply(&name);
     dispatch::Outcome {
         reply: Some(reply),
         block: None,
@@ -395,6 +395,10 @@ async fn wait_if_paused(
     args: &[Bytes],
 ) -> Result<(), Stop> {
     loop {
+        // Not paused (the usual case): one relaxed load, no lock, no clock read.
+        if srv.pause_until.load(Ordering::Acquire) == 0 {
+            return Ok(());
+        }
         let p = *srv.pause.lock();
         let now = crate::util::now_ms();
         if p.until <= now {
@@ -408,12 +412,11 @@ async fn wait_if_paused(
                 return Ok(());
             }
         }
-        let name = crate::util::lower(&args[0]);
-        // CLIENT UNPAUSE must get through, as must commands that are not affected in Redis.
-        if name == "client" || name == "ping" && !p.write_only {
-            if name == "client" {
-                return Ok(());
-            }
+        // CLIENT commands get through, so CLIENT UNPAUSE can end the pause. (Redis 7.2
+        // postpones them too under PAUSE ALL; letting them through is deliberate: a pause
+        // must stay liftable by an operator without waiting for its timeout.)
+        if args[0].eq_ignore_ascii_case(b"client") {
+            return Ok(());
         }
         flush(srv, sock, out).await?;
         tokio::time::sleep(std::time::Duration::from_millis((p.until - now).min(10))).await;

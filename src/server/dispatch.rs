@@ -288,7 +288,7 @@ pub fn call_locked(ctx: &mut Ctx, cmd: &Arc<CommandSpec>, args: &[Bytes]) -> Rep
     ctx.propagate = Propagate::AsIs;
     let mut reply = handler(ctx, args);
     if ctx.block.take().is_some() {
-        reply = crate::commands::blocking_timeout_reply(&cmd.name, ctx.client.proto);
+        reply = crate::commands::blocking_timeout_reply(&cmd.name);
     }
     propagate(ctx, cmd, args);
     ctx.dirty = saved_dirty;

@@ -121,6 +121,9 @@ pub struct Server {
     pub monitors: Mutex<Vec<(u64, mpsc::UnboundedSender<Bytes>)>>,
     pub has_monitors: AtomicBool,
     pub pause: Mutex<Pause>,
+    /// `pause.until`, mirrored so every command checks "paused?" with one relaxed load
+    /// instead of locking a mutex all threads share (0 = not paused).
+    pub pause_until: AtomicU64,
     pub shutdown: Notify,
     pub shutting_down: AtomicBool,
     /// Changes since the last save (`rdb_changes_since_last_save`).
@@ -163,6 +166,7 @@ impl Server {
             monitors: Mutex::new(Vec::new()),
             has_monitors: AtomicBool::new(false),
             pause: Mutex::new(Pause::default()),
+            pause_until: AtomicU64::new(0),
             shutdown: Notify::new(),
             shutting_down: AtomicBool::new(false),
             dirty: AtomicU64::new(0),
