@@ -354,7 +354,7 @@ impl<'a> Ctx<'a> {
             entry.lru = lru;
         }
         part.put(pos.hash, key, entry);
-        self.modified_in(db, key);
+        self.modified_at(db, pos, key);
         if blockable {
             self.signal_ready_in(db, key);
         }
@@ -379,7 +379,7 @@ impl<'a> Ctx<'a> {
         };
         let pos = self.pos(key);
         self.db_part(db, pos).remove(pos.hash, key);
-        self.modified_in(db, key);
+        self.modified_at(db, pos, key);
         if was_stream {
             self.signal_deleted_stream(db, key);
         }
@@ -397,7 +397,7 @@ impl<'a> Ctx<'a> {
         self.lookup_in(db, key)?;
         let pos = self.pos(key);
         let e = self.db_part(db, pos).remove(pos.hash, key).map(|(_, e)| e);
-        self.modified_in(db, key);
+        self.modified_at(db, pos, key);
         if matches!(
             e,
             Some(Entry {
@@ -421,7 +421,7 @@ impl<'a> Ctx<'a> {
         let part = self.db_part(db, pos);
         let is_new = !matches!(part.get(pos.hash, key), Some(e) if !e.is_expired(now));
         part.put(pos.hash, key, entry);
-        self.modified_in(db, key);
+        self.modified_at(db, pos, key);
         if blockable {
             self.signal_ready_in(db, key);
         }
@@ -436,7 +436,7 @@ impl<'a> Ctx<'a> {
         let pos = self.pos(key);
         let r = self.db_part(db, pos).set_expire(pos.hash, key, at);
         if r {
-            self.modified_in(db, key);
+            self.modified_at(db, pos, key);
         }
         r
     }
@@ -449,8 +449,13 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn modified_in(&mut self, db: usize, key: &[u8]) {
-        self.dirty += 1;
         let pos = self.pos(key);
+        self.modified_at(db, pos, key);
+    }
+
+    /// `modified_in` for callers that already hold the key's position (no rehash).
+    fn modified_at(&mut self, db: usize, pos: KeyPos, key: &[u8]) {
+        self.dirty += 1;
         self.db_part(db, pos).touch_watched(key);
     }
 
