@@ -392,12 +392,40 @@ impl Config {
         let h = &self.hot;
         let v = self.values.read()[name].clone();
         let num = || v.parse::<i64>().unwrap_or(0);
+        // Parameters mirrored as plain numbers.
+        let u64s: [(&str, &AtomicU64); 16] = [
+            ("proto-max-bulk-len", &h.proto_max_bulk_len),
+            ("client-query-buffer-limit", &h.query_buffer_limit),
+            ("maxmemory", &h.maxmemory),
+            ("timeout", &h.timeout),
+            ("slowlog-max-len", &h.slowlog_max_len),
+            ("maxclients", &h.maxclients),
+            ("latency-monitor-threshold", &h.latency_threshold),
+            ("zset-max-listpack-entries", &h.zset_max_listpack_entries),
+            ("zset-max-listpack-value", &h.zset_max_listpack_value),
+            ("stream-node-max-bytes", &h.stream_node_max_bytes),
+            ("stream-node-max-entries", &h.stream_node_max_entries),
+            ("hash-max-listpack-entries", &h.hash_max_listpack_entries),
+            ("hash-max-listpack-value", &h.hash_max_listpack_value),
+            ("set-max-intset-entries", &h.set_max_intset_entries),
+            ("set-max-listpack-entries", &h.set_max_listpack_entries),
+            ("set-max-listpack-value", &h.set_max_listpack_value),
+        ];
+        let u32s: [(&str, &AtomicU32); 4] = [
+            ("maxmemory-samples", &h.maxmemory_samples),
+            ("active-expire-effort", &h.active_expire_effort),
+            ("lfu-log-factor", &h.lfu_log_factor),
+            ("lfu-decay-time", &h.lfu_decay_time),
+        ];
+        if let Some((_, a)) = u64s.iter().find(|(n, _)| *n == name) {
+            a.store(num() as u64, Ordering::Relaxed);
+            return;
+        }
+        if let Some((_, a)) = u32s.iter().find(|(n, _)| *n == name) {
+            a.store(num() as u32, Ordering::Relaxed);
+            return;
+        }
         match name {
-            "proto-max-bulk-len" => h.proto_max_bulk_len.store(num() as u64, Ordering::Relaxed),
-            "client-query-buffer-limit" => {
-                h.query_buffer_limit.store(num() as u64, Ordering::Relaxed)
-            }
-            "maxmemory" => h.maxmemory.store(num() as u64, Ordering::Relaxed),
             "maxmemory-policy" => {
                 h.maxmemory_policy.store(
                     params::POLICIES.iter().position(|p| *p == v).unwrap_or(7) as u8,
@@ -405,31 +433,13 @@ impl Config {
                 );
                 crate::store::set_lfu_mode(v.ends_with("-lfu"));
             }
-            "maxmemory-samples" => h.maxmemory_samples.store(num() as u32, Ordering::Relaxed),
             "notify-keyspace-events" => h
                 .notify_flags
                 .store(notify_flags_from_str(&v).unwrap_or(0), Ordering::Relaxed),
-            "timeout" => h.timeout.store(num() as u64, Ordering::Relaxed),
             "hz" => h.hz.store(num().clamp(1, 500) as u32, Ordering::Relaxed),
             "requirepass" => h.has_requirepass.store(!v.is_empty(), Ordering::Relaxed),
             "slowlog-log-slower-than" => h.slowlog_slower_than.store(num(), Ordering::Relaxed),
-            "slowlog-max-len" => h.slowlog_max_len.store(num() as u64, Ordering::Relaxed),
-            "maxclients" => h.maxclients.store(num() as u64, Ordering::Relaxed),
-            "active-expire-effort" => h
-                .active_expire_effort
-                .store(num() as u32, Ordering::Relaxed),
-            "lfu-log-factor" => h.lfu_log_factor.store(num() as u32, Ordering::Relaxed),
-            "lfu-decay-time" => h.lfu_decay_time.store(num() as u32, Ordering::Relaxed),
             "list-max-listpack-size" => h.list_max_listpack_size.store(num(), Ordering::Relaxed),
-            "latency-monitor-threshold" => {
-                h.latency_threshold.store(num() as u64, Ordering::Relaxed)
-            }
-            "zset-max-listpack-entries" => h
-                .zset_max_listpack_entries
-                .store(num() as u64, Ordering::Relaxed),
-            "zset-max-listpack-value" => h
-                .zset_max_listpack_value
-                .store(num() as u64, Ordering::Relaxed),
             "client-output-buffer-limit" => {
                 let parts: Vec<&str> = v.split_whitespace().collect();
                 for c in parts.chunks(4) {
@@ -441,27 +451,6 @@ impl Config {
                     }
                 }
             }
-            "stream-node-max-bytes" => h
-                .stream_node_max_bytes
-                .store(num() as u64, Ordering::Relaxed),
-            "stream-node-max-entries" => h
-                .stream_node_max_entries
-                .store(num() as u64, Ordering::Relaxed),
-            "hash-max-listpack-entries" => h
-                .hash_max_listpack_entries
-                .store(num() as u64, Ordering::Relaxed),
-            "hash-max-listpack-value" => h
-                .hash_max_listpack_value
-                .store(num() as u64, Ordering::Relaxed),
-            "set-max-intset-entries" => h
-                .set_max_intset_entries
-                .store(num() as u64, Ordering::Relaxed),
-            "set-max-listpack-entries" => h
-                .set_max_listpack_entries
-                .store(num() as u64, Ordering::Relaxed),
-            "set-max-listpack-value" => h
-                .set_max_listpack_value
-                .store(num() as u64, Ordering::Relaxed),
             _ => {}
         }
     }
