@@ -290,25 +290,14 @@ impl<'a> Ctx<'a> {
         r
     }
 
-    /// Deletes an expired key: stats, `expired` event, and a DEL to AOF/replicas.
+    /// Deletes an expired key through the one expiry path (`expire::remove_expired`:
+    /// stats, WATCH, DEL/UNLINK to AOF/replicas) and queues its `expired` event.
     fn expire_now(&mut self, db: usize, pos: KeyPos, key: &[u8]) {
+        let srv = self.srv;
         let part = self.db_part(db, pos);
-        part.remove(pos.hash, key);
-        part.touch_watched(key);
-        self.srv
-            .stats
-            .expired_keys
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.srv.propagate_effect(
-            db,
-            vec![Bytes::from_static(b"DEL"), Bytes::copy_from_slice(key)],
-        );
-        self.events.push(Event {
-            flag: crate::config::notify::EXPIRED,
-            event: "expired",
-            key: Bytes::copy_from_slice(key),
-            db,
-        });
+        if let Some(ev) = crate::commands::expire::remove_expired(srv, part, db, pos.hash, key) {
+            self.events.push(ev);
+        }
     }
 
     /// Stores a value under `key`, replacing any old value. `expire_at` is the absolute

@@ -24,6 +24,8 @@ pub fn register(r: &mut Registry) {
 
 /// Deletes a key found expired outside `Ctx::lookup` (SCAN, RANDOMKEY, the active cycle):
 /// the same effects as a lazy expiry (stats, DEL to AOF/replicas, WATCH, `expired` event).
+/// Lazy expiry (`Ctx::lookup`) goes through here too. Replicated as UNLINK under
+/// `lazyfree-lazy-expire`, as Redis does.
 /// The caller holds the key's shard lock and publishes the returned event after releasing it.
 pub fn remove_expired(
     srv: &Server,
@@ -34,9 +36,14 @@ pub fn remove_expired(
 ) -> Option<Event> {
     part.remove(hash, key)?;
     srv.stats.expired_keys.fetch_add(1, Ordering::Relaxed);
+    let verb: &'static [u8] = if srv.config.hot.lazyfree_lazy_expire.load(Ordering::Relaxed) {
+        b"UNLINK"
+    } else {
+        b"DEL"
+    };
     srv.propagate_effect(
         db,
-        vec![Bytes::from_static(b"DEL"), Bytes::copy_from_slice(key)],
+        vec![Bytes::from_static(verb), Bytes::copy_from_slice(key)],
     );
     part.touch_watched(key);
     Some(Event {

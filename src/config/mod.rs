@@ -26,6 +26,7 @@ pub struct Hot {
     pub timeout: AtomicU64,
     pub hz: AtomicU32,
     pub has_requirepass: AtomicBool,
+    pub lazyfree_lazy_expire: AtomicBool,
     pub slowlog_slower_than: AtomicI64,
     pub slowlog_max_len: AtomicU64,
     pub maxclients: AtomicU64,
@@ -438,6 +439,7 @@ impl Config {
                 .store(notify_flags_from_str(&v).unwrap_or(0), Ordering::Relaxed),
             "hz" => h.hz.store(num().clamp(1, 500) as u32, Ordering::Relaxed),
             "requirepass" => h.has_requirepass.store(!v.is_empty(), Ordering::Relaxed),
+            "lazyfree-lazy-expire" => h.lazyfree_lazy_expire.store(v == "yes", Ordering::Relaxed),
             "slowlog-log-slower-than" => h.slowlog_slower_than.store(num(), Ordering::Relaxed),
             "list-max-listpack-size" => h.list_max_listpack_size.store(num(), Ordering::Relaxed),
             "client-output-buffer-limit" => {
