@@ -3,7 +3,7 @@
 //! must never hand out more argument bytes than it was given, and must stop after an
 //! error (the connection closes).
 //!
-//! Run: `cargo +nightly fuzz run parser` from the repository root.
+//! Run: `RUSTC_BOOTSTRAP=1 cargo fuzz run -a -O parser` from the repository root.
 #![no_main]
 
 use bytes::BytesMut;
