@@ -443,8 +443,70 @@ fn reset(srv: &Server) {
     srv.clients.lock().remove(&c.client.info.id);
 }
 
+/// `FUZZ_SEEDS=<dir>`: encodes the command sequences of `seeds/exec.txt` (one command
+/// per line, quoted like redis-cli input, `@client N` switches the client, a blank line ends a sequence) into seed
+/// inputs in `<dir>`, then exits. Tokens not in `TOKENS` go raw (up to 7 bytes).
+fn write_seeds(dir: &str, names: &[String]) {
+    let text = include_str!("../seeds/exec.txt");
+    let mut n = 0;
+    for seq in text.split("\n\n") {
+        let mut out = Vec::new();
+        let mut client = 0u8;
+        for line in seq.lines().filter(|l| !l.starts_with('#')) {
+            let words = tessera::resp::split_args(line.as_bytes()).expect("seed quoting");
+            let words: Vec<String> = words
+                .into_iter()
+                .map(|w| String::from_utf8(w).unwrap())
+                .collect();
+            let words: Vec<&str> = words.iter().map(|w| w.as_str()).collect();
+            if words.is_empty() {
+                continue;
+            }
+            if words[0] == "@client" {
+                client = words[1].parse().unwrap();
+                continue;
+            }
+            let two = words
+                .get(1)
+                .map(|w| format!("{}|{}", words[0], w.to_lowercase()));
+            let (idx, rest) = match two.and_then(|t| names.iter().position(|n| *n == t)) {
+                Some(i) => (i, &words[2..]),
+                None => match names.iter().position(|n| *n == words[0]) {
+                    Some(i) => (i, &words[1..]),
+                    None => {
+                        eprintln!("seed: not in the table, skipped: {line}");
+                        continue;
+                    }
+                },
+            };
+            let rest = &rest[..rest.len().min(6)];
+            out.push(client | (rest.len() as u8) << 1 | ((idx >> 8) as u8) << 4);
+            out.push(idx as u8);
+            for w in rest {
+                match TOKENS.iter().position(|t| *t == *w) {
+                    Some(t) => out.push(t as u8),
+                    None => {
+                        let b = &w.as_bytes()[..w.len().min(7)];
+                        out.push(0xE0 | b.len() as u8);
+                        out.extend_from_slice(b);
+                    }
+                }
+            }
+        }
+        if !out.is_empty() {
+            std::fs::write(format!("{dir}/seed-{n:03}"), &out).unwrap();
+            n += 1;
+        }
+    }
+    eprintln!("{n} seeds written to {dir}");
+    std::process::exit(0);
+}
+
 fuzz_target!(|data: &[u8]| {
     let srv = server();
+    if let Ok(dir) = std::env::var("FUZZ_SEEDS") {
+        write_seeds(&dir, commands(srv));
+    }
     reset(srv);
     let names = commands(srv);
     let mut clients = vec![new_client(srv), new_client(srv)];
@@ -453,13 +515,15 @@ fuzz_target!(|data: &[u8]| {
     while i + 1 < data.len() && n < 32 {
         n += 1;
         let head = data[i];
-        let name = &names[data[i + 1] as usize % names.len()];
+        // The table has more than 256 names: one header bit extends the index.
+        let idx = data[i + 1] as usize | (((head >> 4) & 1) as usize) << 8;
+        let name = &names[idx % names.len()];
         i += 2;
         let mut args: Vec<Bytes> = name
             .split('|')
             .map(|s| Bytes::copy_from_slice(s.as_bytes()))
             .collect();
-        for _ in 0..(head >> 1) % 7 {
+        for _ in 0..((head >> 1) & 7).min(6) {
             let Some(&t) = data.get(i) else { break };
             i += 1;
             if t < 0xE0 {
