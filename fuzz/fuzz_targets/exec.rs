@@ -445,7 +445,7 @@ fn reset(srv: &Server) {
 
 /// `FUZZ_SEEDS=<dir>`: encodes the command sequences of `seeds/exec.txt` (one command
 /// per line, quoted like redis-cli input, `@client N` switches the client, a blank line ends a sequence) into seed
-/// inputs in `<dir>`, then exits. Tokens not in `TOKENS` go raw (up to 7 bytes).
+/// inputs in `<dir>` (once; run with `-runs=1`). Tokens not in `TOKENS` go raw (up to 7 bytes).
 fn write_seeds(dir: &str, names: &[String]) {
     let text = include_str!("../seeds/exec.txt");
     let mut n = 0;
@@ -499,13 +499,13 @@ fn write_seeds(dir: &str, names: &[String]) {
         }
     }
     eprintln!("{n} seeds written to {dir}");
-    std::process::exit(0);
 }
 
 fuzz_target!(|data: &[u8]| {
     let srv = server();
-    if let Ok(dir) = std::env::var("FUZZ_SEEDS") {
-        write_seeds(&dir, commands(srv));
+    static SEEDED: std::sync::Once = std::sync::Once::new();
+    if let Some(dir) = std::env::var_os("FUZZ_SEEDS") {
+        SEEDED.call_once(|| write_seeds(&dir.to_string_lossy(), commands(srv)));
     }
     reset(srv);
     let names = commands(srv);
