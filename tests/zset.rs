@@ -225,6 +225,11 @@ const EDGES: &[Case] = &[
         (&["ZMPOP", "1", "z", "MIN", "COUNT", "x"], b"-ERR count should be greater than 0\r\n"),
         (&["ZMPOP", "1", "z", "MIN", "foo", "1"], b"-ERR syntax error\r\n"),
         (&["ZMPOP", "-1", "z", "MIN"], b"-ERR numkeys should be greater than 0\r\n"),
+        // Found by the exec fuzz target: numkeys near i64::MAX overflowed (a panic).
+        (&["ZMPOP", "9223372036854775807", "z", "MIN"], b"-ERR syntax error\r\n"),
+        (&["ZMPOP", "9223372036854775806", "z", "MIN"], b"-ERR syntax error\r\n"),
+        (&["BZMPOP", "0", "9223372036854775807", "z", "MIN"], b"-ERR syntax error\r\n"),
+        (&["LMPOP", "9223372036854775807", "z", "LEFT"], b"-ERR syntax error\r\n"),
         (&["ZMPOP", "1", "z", "max", "count", "1"], b"*2\r\n$1\r\nz\r\n*1\r\n*2\r\n$9\r\nnewmember\r\n$1\r\n5\r\n"),
         (&["ZUNIONSTORE", "dst", "x", "z"], b"-ERR value is not an integer or out of range\r\n"),
         (&["ZUNIONSTORE", "dst", "-1", "z"], b"-ERR at least 1 input key is needed for 'zunionstore' command\r\n"),

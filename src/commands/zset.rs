@@ -950,11 +950,11 @@ fn parse_mpop(args: &[Bytes], numkeys_idx: usize) -> Result<(Vec<Bytes>, bool, u
     let numkeys = crate::util::parse_i64(&args[numkeys_idx])
         .filter(|n| *n >= 1)
         .ok_or_else(|| Reply::err("ERR numkeys should be greater than 0"))?;
-    let where_idx = numkeys_idx as i64 + numkeys + 1;
-    if where_idx >= args.len() as i64 {
-        return Err(err::syntax());
-    }
-    let where_idx = where_idx as usize;
+    // Checked: numkeys near i64::MAX must be a syntax error, not an overflow.
+    let where_idx = numkeys
+        .checked_add(numkeys_idx as i64 + 1)
+        .filter(|w| *w < args.len() as i64)
+        .ok_or_else(err::syntax)? as usize;
     let max = if eq_ic(&args[where_idx], "min") {
         false
     } else if eq_ic(&args[where_idx], "max") {
