@@ -46,6 +46,19 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             }
             Reply::OK
         }
+        // Tessera's own: which worker thread serves this connection; with <n>, move it
+        // there before its next request and keep it there (tests of moving connections).
+        ("worker", 2) => Reply::Int(ctx.client.info.worker.load(Ordering::Relaxed) as i64),
+        ("worker", 3) => {
+            let n = crate::util::parse_i64(&args[2]).unwrap_or(-1);
+            if n < 0 || n as usize >= crate::server::workers::count() {
+                return Reply::err("ERR no such worker");
+            }
+            let info = &ctx.client.info;
+            info.pinned.store(true, Ordering::Relaxed);
+            info.move_to.store(n as usize, Ordering::Relaxed);
+            Reply::OK
+        }
         ("set-active-expire", 3) => {
             let on = crate::util::parse_i64(&args[2]).unwrap_or(0) != 0;
             ctx.srv.active_expire_enabled.store(on, Ordering::Relaxed);
@@ -320,6 +333,9 @@ fn help() -> Reply {
             "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
             "SLEEP <seconds>",
             "    Stop the server for <seconds>. Decimals allowed.",
+            "WORKER [<n>]",
+            "    Tessera: the worker thread serving this connection; with <n>, move the",
+            "    connection to worker <n> before its next request and keep it there.",
             "STRINGMATCH-LEN",
             "    Run a fuzz tester against the stringmatchlen() function.",
             "LISTPACK <key>",
