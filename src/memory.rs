@@ -622,12 +622,9 @@ impl Policy {
     /// Higher = better candidate (Redis's "idle" in the pool).
     fn score(self, e: &Entry, decay: u32) -> u64 {
         match self {
-            Policy::Lru { .. } => {
-                let now = crate::store::lru_clock();
-                now.saturating_sub(e.lru) as u64
-            }
-            Policy::Lfu { .. } => 255 - lfu::decayed(e.lru, decay) as u64,
-            Policy::Ttl => u64::MAX - e.expire_at,
+            Policy::Lru { .. } => crate::store::lru_idle_secs(e.lru()),
+            Policy::Lfu { .. } => 255 - lfu::decayed(e.lru(), decay) as u64,
+            Policy::Ttl => u64::MAX - e.expire_at(),
             _ => 0,
         }
     }
@@ -833,7 +830,7 @@ fn sample_part(
             return;
         }
         if let Some(node) = part.dict.random(rng) {
-            if !volatile || node.val.expire_at != 0 {
+            if !volatile || node.val.expire_at() != 0 {
                 out(node);
                 found += 1;
             }
@@ -844,7 +841,7 @@ fn sample_part(
         let mut cursor = rng();
         for _ in 0..part.dict.buckets().min(4096) {
             cursor = part.dict.scan(cursor, |node| {
-                if found < n && node.val.expire_at != 0 {
+                if found < n && node.val.expire_at() != 0 {
                     out(node);
                     found += 1;
                 }
@@ -877,7 +874,7 @@ fn fill_pool(
                     score: policy.score(&node.val, decay),
                     db,
                     shard,
-                    hash: node.hash,
+                    hash: node.hash(),
                     key: node.key.clone(),
                 },
             );
@@ -940,7 +937,7 @@ fn evict_random(srv: &Server, volatile: bool, lazy: bool, rng: &mut impl FnMut()
                     score: 0,
                     db,
                     shard: s,
-                    hash: node.hash,
+                    hash: node.hash(),
                     key: node.key.clone(),
                 });
             });
@@ -977,7 +974,7 @@ fn evict_key(srv: &Server, policy: Policy, c: Candidate, lazy: bool, decay: u32)
     let Some(e) = part.get(c.hash, &c.key) else {
         return false;
     };
-    if policy.volatile() && e.expire_at == 0 {
+    if policy.volatile() && e.expire_at() == 0 {
         return false;
     }
     if matches!(policy, Policy::Lru { .. } | Policy::Lfu { .. }) && policy.score(e, decay) < c.score
