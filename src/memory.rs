@@ -484,20 +484,15 @@ pub fn value_usage(v: &Value, samples: usize) -> usize {
             alloc_size(std::mem::size_of::<Vec<u8>>()) + alloc_size(b.capacity())
         }
         Value::Str(s) => alloc_size(s.heap_size()),
-        Value::Hash(h) => {
-            std::mem::size_of::<HashValue>()
-                + match &**h {
-                    HashValue::Packed(p) => p.bytes(),
-                    HashValue::Table(d) => dict_usage(d, samples, |k, v| sds_size(k) + sds_size(v)),
-                }
-        }
-        Value::Set(s) => {
-            std::mem::size_of::<SetValue>()
-                + match &**s {
-                    SetValue::Small(b) => b.len(),
-                    SetValue::Table(d) => dict_usage(d, samples, |k, _| sds_size(k)),
-                }
-        }
+        // Hash and set values live inline in the entry: only their buffers count here.
+        Value::Hash(h) => match h {
+            HashValue::Packed(p) => p.bytes(),
+            HashValue::Table(d) => dict_usage(d, samples, |k, v| sds_size(k) + sds_size(v)),
+        },
+        Value::Set(s) => match s {
+            SetValue::Small(b) => b.len(),
+            SetValue::Table(d) => dict_usage(d, samples, |k, _| sds_size(k)),
+        },
         // The owners' own estimates (not sampled).
         Value::List(l) => std::mem::size_of::<crate::store::list::ListValue>() + l.mem_bytes(),
         Value::ZSet(z) => std::mem::size_of::<crate::store::zset::ZSetValue>() + z.heap_size(),

@@ -104,8 +104,8 @@ impl StrValue {
 pub enum Value {
     Str(StrValue),
     List(Box<ListValue>),
-    Hash(Box<HashValue>),
-    Set(Box<SetValue>),
+    Hash(HashValue),
+    Set(SetValue),
     ZSet(Box<ZSetValue>),
     Stream(Box<StreamValue>),
 }
