@@ -23,23 +23,6 @@ struct Cli {
     args: Vec<String>,
 }
 
-/// Runtime threads share jemalloc arenas, four to an arena starting with the main thread's
-/// (jemalloc's default is an arena per thread up to 4 x CPUs). Each arena keeps its own
-/// partly used slabs for every size class, so a fresh one costs ~200 KB of RSS on the first
-/// connection that loads data, which a single-threaded Redis never pays; the thread caches
-/// keep the shared arena's locks off the fast path.
-fn share_arena() {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let i = NEXT.fetch_add(1, Ordering::Relaxed) / 4;
-    // SAFETY: "arenas.narenas" and "thread.arena" are jemalloc's documented unsigned
-    // controls; the index written is below narenas.
-    unsafe {
-        let n = tikv_jemalloc_ctl::raw::read::<u32>(b"arenas.narenas\0").unwrap_or(1);
-        let _ = tikv_jemalloc_ctl::raw::write(b"thread.arena\0", i % n.max(1));
-    }
-}
-
 fn main() {
     // `-v`/`--version` as redis-server prints it (tools parse `v=`).
     if let Some(a) = std::env::args().nth(1) {
@@ -151,12 +134,11 @@ fn main() {
             srv.store.nshards()
         ),
     );
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(threads)
-        // Scripts run on worker threads: cjson's 1000-level nesting limit needs a deep stack
-        // (virtual memory; only touched pages are committed).
-        .thread_stack_size(64 << 20)
-        .on_thread_start(share_arena)
+    // Connections run on `threads` single-threaded workers (server/workers.rs); the main
+    // runtime keeps the accept loops, the cron and signal handling.
+    server::workers::start(threads);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .thread_stack_size(server::workers::STACK_SIZE)
         .enable_all()
         .build()
         .expect("tokio runtime");
