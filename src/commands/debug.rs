@@ -175,11 +175,11 @@ fn describe_object(e: &Entry) -> String {
         Value::Str(s) => s.len() + 1,
         _ => 0,
     };
-    let idle = crate::store::lru_clock().saturating_sub(e.lru);
+    let idle = crate::store::lru_idle_secs(e.lru());
     let mut s = format!(
         "Value at:0x{ptr:x} refcount:1 encoding:{} serializedlength:{serialized} lru:{} lru_seconds_idle:{idle}",
         e.value.encoding(),
-        e.lru,
+        e.lru(),
     );
     if let Value::List(l) = &e.value {
         s.push_str(&format!(
@@ -293,7 +293,7 @@ fn object_digest(d: &mut [u8; 20], e: &Entry) {
         }
         Value::Stream(_) => {}
     }
-    if e.expire_at != 0 {
+    if e.expire_at() != 0 {
         xor(d, b"!!expire!!");
     }
 }
@@ -362,7 +362,7 @@ mod tests {
         assert_eq!(hex(&d), "68467c70ae30376e7ce005bcc8827f5ba7fd67dc");
         let list = ListValue::from_members(vec![Sds::new(b"a"), Sds::new(b"b"), Sds::new(b"c")]);
         let mut e = Entry::new(Value::List(Box::new(list)));
-        e.expire_at = 1;
+        e.set_expire_at(1);
         let mut d = [0u8; 20];
         object_digest(&mut d, &e);
         assert_eq!(hex(&d), "6d72d37ef94804fd783118395e81c3da7f08be0a");

@@ -72,9 +72,11 @@ pub fn start(n: usize) {
             .name(format!("tessera-io-{i}"))
             .stack_size(STACK_SIZE)
             .spawn(move || {
+                crate::memory::share_arena();
                 let rt = tokio::runtime::Builder::new_current_thread()
                     // For the blocking pool, where scripts may run too.
                     .thread_stack_size(STACK_SIZE)
+                    .on_thread_start(crate::memory::share_arena)
                     .on_thread_park(move || {
                         if let Some(w) = WORKERS.get().and_then(|w| w.get(i)) {
                             let since = w.unparked_at.swap(0, Ordering::Relaxed);
