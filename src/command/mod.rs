@@ -323,9 +323,9 @@ impl<'a> Ctx<'a> {
         let (is_new, old_expire, was_stream, old_lru) = match part.get(pos.hash, key) {
             Some(e) if !e.is_expired(now) => (
                 false,
-                e.expire_at,
+                e.expire_at(),
                 matches!(e.value, Value::Stream(_)),
-                Some(e.lru),
+                Some(e.lru()),
             ),
             Some(e) => (true, 0, matches!(e.value, Value::Stream(_)), None),
             None => (true, 0, false, None),
@@ -335,12 +335,12 @@ impl<'a> Ctx<'a> {
         let mut entry = Entry::new(value);
         if lfu {
             // A new object starts with LFU_INIT_VAL, as in Redis.
-            entry.lru = crate::store::lfu::new_word();
+            entry.set_lru(crate::store::lfu::new_word());
         }
-        entry.expire_at = if keep_ttl { old_expire } else { expire_at };
+        entry.set_expire_at(if keep_ttl { old_expire } else { expire_at });
         // An overwrite keeps the LFU counter (Redis's dbSetValue under an LFU policy).
         if let Some(lru) = old_lru.filter(|_| crate::store::lfu_mode()) {
-            entry.lru = lru;
+            entry.set_lru(lru);
         }
         part.put(pos.hash, key, entry);
         self.modified_at(db, pos, key);

@@ -76,7 +76,7 @@ fn write_hash<R>(
             let mut h = HashValue::new();
             let (r, changed) = f(&mut h);
             if changed && !h.is_empty() {
-                ctx.set_value(key, Value::Hash(Box::new(h)), 0, false);
+                ctx.set_value(key, Value::Hash(h), 0, false);
             }
             return Ok(Some((r, false)));
         }

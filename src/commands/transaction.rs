@@ -140,7 +140,7 @@ fn watch(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         let pos = ctx.pos(key);
         let part = ctx.db_part(db, pos);
         let expire_at = match part.get(pos.hash, key) {
-            Some(e) if !e.is_expired(now) => e.expire_at,
+            Some(e) if !e.is_expired(now) => e.expire_at(),
             _ => 0,
         };
         part.watchers

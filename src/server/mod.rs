@@ -389,6 +389,7 @@ pub async fn run(srv: Arc<Server>) -> i32 {
         tokio::spawn(async move { conn::accept_loop(srv, l).await });
     }
     tokio::spawn(cron(srv.clone()));
+    tokio::spawn(workers::balance(srv.clone()));
     log('*', "Ready to accept connections tcp");
     notify_supervisor(&srv.config.get("supervised"));
 

@@ -41,7 +41,7 @@ impl Clone for HashValue {
             HashValue::Table(d) => {
                 let mut n = Dict::new();
                 for e in d.iter() {
-                    n.insert_new(e.hash, e.key.clone(), e.val.clone());
+                    n.insert_new(e.hash(), e.key.clone(), e.val.clone());
                 }
                 HashValue::Table(Box::new(n))
             }

@@ -87,8 +87,25 @@ pub fn new_lru_word() -> u32 {
     }
 }
 
+/// Redis's LRU_CLOCK_MAX: the clock and entries' LRU words have 24 bits.
+pub const LRU_CLOCK_MAX: u32 = (1 << 24) - 1;
+
 pub fn update_lru_clock() {
-    LRU_CLOCK.store((crate::util::now_ms() / 1000) as u32, Ordering::Relaxed);
+    LRU_CLOCK.store(
+        (crate::util::now_ms() / 1000) as u32 & LRU_CLOCK_MAX,
+        Ordering::Relaxed,
+    );
+}
+
+/// Seconds since an entry's LRU word was set (Redis's estimateObjectIdleTime: the 24-bit
+/// clock wraps every 194 days).
+pub fn lru_idle_secs(lru: u32) -> u64 {
+    let now = lru_clock();
+    if now >= lru {
+        (now - lru) as u64
+    } else {
+        (now + (LRU_CLOCK_MAX - lru)) as u64
+    }
 }
 
 /// A client's WATCH flag: set when a watched key changes, checked by EXEC.
@@ -126,10 +143,10 @@ impl DbShard {
 
     /// Inserts or replaces an entry, keeping the volatile count right.
     pub fn put(&mut self, hash: u64, key: &[u8], entry: Entry) -> Option<Entry> {
-        let volatile = entry.expire_at != 0;
+        let volatile = entry.expire_at() != 0;
         let old = self.dict.insert(hash, key, entry);
         if let Some(o) = &old {
-            if o.expire_at != 0 {
+            if o.expire_at() != 0 {
                 self.volatile -= 1;
             }
         }
@@ -142,7 +159,7 @@ impl DbShard {
     pub fn remove(&mut self, hash: u64, key: &[u8]) -> Option<(Sds, Entry)> {
         let r = self.dict.remove(hash, key);
         if let Some((_, e)) = &r {
-            if e.expire_at != 0 {
+            if e.expire_at() != 0 {
                 self.volatile -= 1;
             }
         }
@@ -153,12 +170,12 @@ impl DbShard {
     pub fn set_expire(&mut self, hash: u64, key: &[u8], at: u64) -> bool {
         match self.dict.get_mut(hash, key) {
             Some(e) => {
-                if e.expire_at == 0 && at != 0 {
+                if e.expire_at() == 0 && at != 0 {
                     self.volatile += 1;
-                } else if e.expire_at != 0 && at == 0 {
+                } else if e.expire_at() != 0 && at == 0 {
                     self.volatile -= 1;
                 }
-                e.expire_at = at;
+                e.set_expire_at(at);
                 true
             }
             None => false,
@@ -304,9 +321,9 @@ mod tests {
 #[inline]
 pub fn touch_entry(e: &mut Entry, srv: &crate::server::Server) {
     if srv.lfu_policy() {
-        e.lru = lfu::touch(e.lru, srv);
+        e.set_lru(lfu::touch(e.lru(), srv));
     } else {
-        e.lru = lru_clock();
+        e.set_lru(lru_clock());
     }
 }
 
