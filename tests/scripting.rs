@@ -858,3 +858,20 @@ fn watch_races_with_scripts() {
         bulk(&((watchers + scripters) * per).to_string())
     );
 }
+
+/// Found by the exec fuzz target: the Lua instruction hook also fires while Lua runs
+/// outside a script (a library's top-level code in FUNCTION LOAD); with the last script's
+/// start time it flagged "over the busy threshold" and nothing cleared it, so every later
+/// command got -BUSY with no script running. (Same replies as redis-server.)
+#[test]
+fn no_busy_after_lua_runs_outside_a_script() {
+    let s = TestServer::start();
+    let mut c = s.conn();
+    q(&mut c, &["CONFIG", "SET", "busy-reply-threshold", "0"]);
+    assert_eq!(q(&mut c, &["EVAL", "return 1", "0"]), Value::Int(1));
+    let lib = "#!lua name=slowlib\nlocal n = 0\nfor i = 1, 50000 do n = n + i end\nredis.register_function('f', function() return n end)";
+    assert_eq!(q(&mut c, &["FUNCTION", "LOAD", lib]), bulk("slowlib"));
+    assert_eq!(q(&mut c, &["SET", "k", "v"]), Value::Okay);
+    assert_eq!(q(&mut c, &["GET", "k"]), bulk("v"));
+    assert_eq!(q(&mut c, &["FCALL", "f", "0"]), Value::Int(1250025000));
+}

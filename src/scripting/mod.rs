@@ -529,6 +529,12 @@ fn new_vm(busy: Arc<Busy>) -> mlua::Result<Vm> {
         HookTriggers::new().every_nth_instruction(10_000),
         move |_lua, debug| {
             let b = &hook_busy;
+            // Lua also runs outside scripts (a library's top-level code in FUNCTION
+            // LOAD): the busy state and SCRIPT KILL only concern a running script. (The
+            // stale start time once left the server answering -BUSY forever.)
+            if !b.running.load(Ordering::Acquire) {
+                return Ok(VmState::Continue);
+            }
             let elapsed = crate::util::now_ms().saturating_sub(b.start_ms.load(Ordering::Relaxed));
             if elapsed >= b.threshold_ms.load(Ordering::Relaxed) {
                 b.over_threshold.store(true, Ordering::Release);
