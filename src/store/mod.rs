@@ -41,7 +41,13 @@ pub fn hash_bytes(b: &[u8]) -> u64 {
 /// as Redis Cluster's hash tags.
 #[inline]
 pub fn hash_tag(key: &[u8]) -> &[u8] {
-    if let Some(s) = memchr::memchr(b'{', key) {
+    // Most keys are short: a plain loop beats memchr's setup there.
+    let open = if key.len() <= 32 {
+        key.iter().position(|&b| b == b'{')
+    } else {
+        memchr::memchr(b'{', key)
+    };
+    if let Some(s) = open {
         if let Some(e) = memchr::memchr(b'}', &key[s + 1..]) {
             if e > 0 {
                 return &key[s + 1..s + 1 + e];
