@@ -64,25 +64,40 @@ impl<'a> Locks<'a> {
     /// worker thread behind the script.
     pub fn acquire_unless_busy(
         store: &'a crate::store::Store,
-        shards: impl IntoIterator<Item = usize>,
+        mut shards: smallvec::SmallVec<[usize; 16]>,
         busy: &crate::scripting::Busy,
     ) -> Option<Locks<'a>> {
-        let mut shards: smallvec::SmallVec<[usize; 16]> = shards.into_iter().collect();
-        shards.sort_unstable();
-        shards.dedup();
-        let mut held = smallvec::SmallVec::new();
-        for s in shards {
+        let mut locks = Locks::none(store);
+        locks.lock_unless_busy(&mut shards, busy).then_some(locks)
+    }
+
+    /// `acquire_unless_busy` in place, for guards that hold nothing yet (the dispatcher's
+    /// `Ctx`: no moving of the guard list around). `shards` is sorted and deduplicated.
+    /// On false (a busy script) nothing is held.
+    pub fn lock_unless_busy(
+        &mut self,
+        shards: &mut smallvec::SmallVec<[usize; 16]>,
+        busy: &crate::scripting::Busy,
+    ) -> bool {
+        debug_assert!(self.held.is_empty());
+        if shards.len() > 1 {
+            shards.sort_unstable();
+            shards.dedup();
+        }
+        let store = self.store;
+        for &s in shards.iter() {
             loop {
                 if let Some(g) = store.try_lock_for(s, std::time::Duration::from_millis(5)) {
-                    held.push((s, g));
+                    self.held.push((s, g));
                     break;
                 }
                 if busy.is_busy() {
-                    return None;
+                    self.held.clear();
+                    return false;
                 }
             }
         }
-        Some(Locks { store, held })
+        true
     }
 
     pub fn all(store: &'a crate::store::Store) -> Locks<'a> {
@@ -199,11 +214,21 @@ pub struct Ctx<'a> {
 
 impl<'a> Ctx<'a> {
     pub fn new(srv: &'a Server, client: &'a mut Client, locks: Locks<'a>) -> Ctx<'a> {
+        let mut ctx = Ctx::unlocked(srv, client);
+        ctx.locks = locks;
+        ctx.now = crate::util::now_ms();
+        ctx
+    }
+
+    /// A context holding no locks and no clock reading yet: the dispatcher locks into
+    /// `ctx.locks` in place, then sets `now` (after any wait for the locks, as before).
+    #[inline]
+    pub fn unlocked(srv: &'a Server, client: &'a mut Client) -> Ctx<'a> {
         Ctx {
             srv,
             client,
-            locks,
-            now: crate::util::now_ms(),
+            locks: Locks::none(&srv.store),
+            now: 0,
             dirty: 0,
             events: Vec::new(),
             propagate: Propagate::AsIs,
