@@ -210,6 +210,9 @@ pub struct Ctx<'a> {
     /// Inside EXEC/a script: whether MULTI was already fed to AOF/replicas, so the
     /// effects of the whole transaction replay atomically (closed by EXEC).
     pub multi_emitted: bool,
+    /// The position of the command's first key, computed by the dispatcher for locking:
+    /// (address, length) of that argument's bytes and its position. See `remember_pos`.
+    first_key: Option<(usize, usize, KeyPos)>,
 }
 
 impl<'a> Ctx<'a> {
@@ -237,7 +240,17 @@ impl<'a> Ctx<'a> {
             in_exec: false,
             block_atomic: None,
             multi_emitted: false,
+            first_key: None,
         }
+    }
+
+    /// Remembers the position of a key argument so that `pos` needn't hash it again.
+    /// `key` must be one of the arguments of the command this context runs, alive for
+    /// the context's whole life (the dispatcher's case): then no other bytes can share
+    /// its address and length, so a match by address is a match by content.
+    #[inline]
+    pub fn remember_pos(&mut self, key: &Bytes, pos: KeyPos) {
+        self.first_key = Some((key.as_ptr() as usize, key.len(), pos));
     }
 
     pub fn db_index(&self) -> usize {
@@ -248,7 +261,13 @@ impl<'a> Ctx<'a> {
         self.client.proto >= 3
     }
 
+    #[inline]
     pub fn pos(&self, key: &[u8]) -> KeyPos {
+        if let Some((addr, len, pos)) = self.first_key {
+            if key.as_ptr() as usize == addr && key.len() == len {
+                return pos;
+            }
+        }
         self.srv.store.pos(key)
     }
 

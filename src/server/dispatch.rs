@@ -236,7 +236,16 @@ pub fn run(srv: &Server, client: &mut Client, cmd: &Arc<CommandSpec>, args: &[By
             if cmd.lock == LockMode::All {
                 shards.extend(0..srv.store.nshards());
             } else {
-                cmd.each_key_position(args, |i| shards.push(srv.store.shard_of(&args[i])));
+                let mut first = true;
+                cmd.each_key_position(args, |i| {
+                    let pos = srv.store.pos(&args[i]);
+                    if first {
+                        // The handler looks this key up next: don't hash it again.
+                        ctx.remember_pos(&args[i], pos);
+                        first = false;
+                    }
+                    shards.push(pos.shard);
+                });
             }
             if !ctx.locks.lock_unless_busy(&mut shards, &srv.scripting.busy) {
                 drop(ctx);
