@@ -37,6 +37,9 @@ pub enum LockMode {
 pub struct Locks<'a> {
     store: &'a crate::store::Store,
     held: smallvec::SmallVec<[(usize, MutexGuard<'a, Shard>); 8]>,
+    /// Index in `held` of the shard used last (a handler touches the same shard several
+    /// times in a row: lookup, write, modified); only a hint, checked before use.
+    last: usize,
 }
 
 impl<'a> Locks<'a> {
@@ -44,6 +47,7 @@ impl<'a> Locks<'a> {
         Locks {
             store,
             held: smallvec::SmallVec::new(),
+            last: 0,
         }
     }
 
@@ -56,7 +60,11 @@ impl<'a> Locks<'a> {
         shards.sort_unstable();
         shards.dedup();
         let held = shards.into_iter().map(|s| (s, store.lock(s))).collect();
-        Locks { store, held }
+        Locks {
+            store,
+            held,
+            last: 0,
+        }
     }
 
     /// Like `acquire`, but gives up (releasing what it took) while a script has been
@@ -138,7 +146,11 @@ impl<'a> Locks<'a> {
     }
 
     fn shard(&mut self, idx: usize) -> &mut Shard {
+        if self.held.get(self.last).is_some_and(|(s, _)| *s == idx) {
+            return &mut self.held[self.last].1;
+        }
         if let Some(p) = self.held.iter().position(|(s, _)| *s == idx) {
+            self.last = p;
             return &mut self.held[p].1;
         }
         // A handler touched a key its key specs didn't declare. Taking the lock is only
