@@ -145,10 +145,16 @@ impl<'a> Locks<'a> {
         self.held.len() == self.store.nshards()
     }
 
+    #[inline]
     fn shard(&mut self, idx: usize) -> &mut Shard {
         if self.held.get(self.last).is_some_and(|(s, _)| *s == idx) {
             return &mut self.held[self.last].1;
         }
+        self.shard_slow(idx)
+    }
+
+    #[inline(never)]
+    fn shard_slow(&mut self, idx: usize) -> &mut Shard {
         if let Some(p) = self.held.iter().position(|(s, _)| *s == idx) {
             self.last = p;
             return &mut self.held[p].1;
