@@ -242,12 +242,17 @@ fn parse_complete(buf: &mut BytesMut, limits: &Limits) -> Option<Vec<Bytes>> {
         spans.push((pos as u32, l as u32));
         pos = end + 2;
     }
-    let whole = buf.split_to(pos).freeze();
+    let (&(last_start, last_len), rest) = spans.split_last()?;
+    let mut whole = buf.split_to(pos).freeze();
     let mut args = Vec::with_capacity(n);
-    for &(start, len) in &spans {
+    for &(start, len) in rest {
         let start = start as usize;
         args.push(whole.slice(start..start + len as usize));
     }
+    // The last argument is the request itself, trimmed (one reference count less).
+    whole.advance(last_start as usize);
+    whole.truncate(last_len as usize);
+    args.push(whole);
     Some(args)
 }
 

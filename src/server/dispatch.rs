@@ -262,8 +262,12 @@ pub fn run(srv: &Server, client: &mut Client, cmd: &Arc<CommandSpec>, args: &[By
         let events = std::mem::take(&mut ctx.events);
         (reply, block, deferred, events)
     };
-    srv.publish_events(events);
-    crate::blocking::serve_deferred(srv, client, deferred);
+    if !events.is_empty() {
+        srv.publish_events(events);
+    }
+    if !deferred.is_empty() {
+        crate::blocking::serve_deferred(srv, client, deferred);
+    }
     let elapsed = start.elapsed().as_micros() as u64;
     after_call(srv, client, cmd, args, &reply, elapsed, block.is_some());
     if block.is_some() {
