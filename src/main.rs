@@ -134,11 +134,11 @@ fn main() {
             srv.store.nshards()
         ),
     );
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(threads)
-        // Scripts run on worker threads: cjson's 1000-level nesting limit needs a deep stack
-        // (virtual memory; only touched pages are committed).
-        .thread_stack_size(64 << 20)
+    // Connections run on `threads` single-threaded workers (server/workers.rs); the main
+    // runtime keeps the accept loops, the cron and signal handling.
+    server::workers::start(threads);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .thread_stack_size(server::workers::STACK_SIZE)
         .enable_all()
         .build()
         .expect("tokio runtime");

@@ -396,6 +396,34 @@ fn script_kill_busy_loop() {
     assert_eq!(q(&mut c, &["SET", "after", "1"]), Value::Okay);
 }
 
+/// A script that ran fast before runs inline on its connection's worker; if it then runs
+/// away, a new client still reaches the server, gets -BUSY and can SCRIPT KILL it.
+#[test]
+fn known_fast_script_that_runs_away_can_be_killed() {
+    let s = TestServer::start();
+    let mut c = s.conn();
+    q(&mut c, &["CONFIG", "SET", "busy-reply-threshold", "100"]);
+    let body = "if ARGV[1] == 'spin' then while true do end end return 1";
+    let url = s.url();
+    let runner = std::thread::spawn(move || {
+        let mut c = redis::Client::open(url).unwrap().get_connection().unwrap();
+        for _ in 0..3 {
+            assert_eq!(q(&mut c, &["EVAL", body, "0", "fast"]), Value::Int(1));
+        }
+        q(&mut c, &["EVAL", body, "0", "spin"])
+    });
+    std::thread::sleep(Duration::from_millis(50));
+    let mut fresh = s.conn();
+    wait_busy(&mut fresh);
+    assert_eq!(q(&mut fresh, &["SCRIPT", "KILL"]), Value::Okay);
+    let r = runner.join().unwrap();
+    assert!(
+        err_text(&r).starts_with("ERR Script killed by user with SCRIPT KILL..."),
+        "{r:?}"
+    );
+    assert_eq!(q(&mut c, &["PING"]), Value::SimpleString("PONG".into()));
+}
+
 #[test]
 fn unkillable_after_write_then_shutdown_nosave() {
     let mut s = TestServer::start();

@@ -2530,3 +2530,38 @@ fn every_blocked_reader_sees_each_change() {
         b"*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$5\r\n101-0\r\n*2\r\n$1\r\nf\r\n$1\r\nx\r\n".to_vec();
     assert_eq!(later.read_reply(), want3);
 }
+
+/// A reader waiting for an ID still ahead doesn't hold up the readers blocked behind it,
+/// and one XADD serves every reader it can, before any other command runs (an XADD then
+/// DEL pipelined still serves them, as Redis does).
+#[test]
+fn one_xadd_serves_every_reader_it_can_atomically() {
+    let s = TestServer::start();
+    let mut c = s.conn();
+    q(&mut c, &["xadd", "s", "1-1", "a", "1"]);
+    let mut ahead = s.raw();
+    send(&mut ahead, &["CLIENT", "ID"]);
+    let id = String::from_utf8(ahead.read_reply()).unwrap();
+    let id = id.trim_start_matches(':').trim_end();
+    send(
+        &mut ahead,
+        &["XREAD", "BLOCK", "0", "STREAMS", "s", "9999-0"],
+    );
+    wait_blocked(&mut c, 1);
+    let mut r1 = s.raw();
+    send(&mut r1, &["XREAD", "BLOCK", "0", "STREAMS", "s", "$"]);
+    wait_blocked(&mut c, 2);
+    let mut r2 = s.raw();
+    send(&mut r2, &["XREAD", "BLOCK", "0", "STREAMS", "s", "1-1"]);
+    wait_blocked(&mut c, 3);
+    let mut p = s.raw();
+    p.send(b"*5\r\n$4\r\nXADD\r\n$1\r\ns\r\n$3\r\n5-0\r\n$1\r\nb\r\n$1\r\n2\r\n*2\r\n$3\r\nDEL\r\n$1\r\ns\r\n");
+    assert_eq!(p.read_reply(), b"$3\r\n5-0\r\n");
+    assert_eq!(p.read_reply(), b":1\r\n");
+    let served = b"*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n5-0\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n";
+    assert_eq!(r1.read_reply(), served);
+    assert_eq!(r2.read_reply(), served);
+    wait_blocked(&mut c, 1);
+    check(&mut c, &["client", "unblock", id], "1");
+    assert_eq!(ahead.read_reply(), b"*-1\r\n");
+}

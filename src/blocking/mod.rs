@@ -7,12 +7,16 @@
 //! a kill, or its socket closing.
 //!
 //! Two ways to be woken:
-//! - Served in place (opt-in, `ctx.block_atomic = Some(type)`; the list family uses it):
-//!   when a writer signals a key, the dispatcher re-runs the waiter's command *under the
-//!   writer's locks*, before they are released, first-blocked first-served, and hands the
-//!   reply to the waiting connection. So after `LPUSH k x` the element goes to the client
-//!   blocked on `k` before any other command can see it, as in Redis. Effects of a served
-//!   command (BLMOVE pushing to a list another client waits on) are served in turn.
+//! - Served in place (opt-in, `ctx.block_atomic = Some(type)`; lists, sorted sets and
+//!   streams use it): when a writer signals a key, the dispatcher re-runs the waiter's
+//!   command *under the writer's locks*, before they are released, first-blocked
+//!   first-served, and hands the reply to the waiting connection. So after `LPUSH k x`
+//!   the element goes to the client blocked on `k` before any other command can see it,
+//!   and an XADD followed by a DEL still serves the XREAD blocked in between, as in Redis.
+//!   Effects of a served command (BLMOVE pushing to a list another client waits on) are
+//!   served in turn. A waiter is served only while the key holds its type, except
+//!   XREADGROUP, which Redis also unblocks when the key is deleted or changes type (it
+//!   then gets its -NOGROUP or -WRONGTYPE).
 //! - Re-run (the default): the longest-waiting client is notified and runs its command
 //!   again itself.
 
@@ -51,6 +55,8 @@ pub struct Waiter {
     pub args: Vec<Bytes>,
     /// Served in place when one of its keys holds a value of this type.
     pub atomic: Option<&'static str>,
+    /// Served in place also when the key is gone or of another type (XREADGROUP).
+    serve_on_nokey: bool,
     pub deadline: Option<u64>,
     info: Arc<ClientInfo>,
     proto: u8,
@@ -159,6 +165,8 @@ pub fn register(ctx: &mut Ctx, args: &[Bytes], block: &mut crate::command::Block
             keys.push(k.clone());
         }
     }
+    let serve_on_nokey =
+        ctx.block_atomic == Some("stream") && args[0].eq_ignore_ascii_case(b"xreadgroup");
     let args = block.rerun_args.take().unwrap_or_else(|| args.to_vec());
     let w = Arc::new(Waiter {
         client_id: ctx.client.id(),
@@ -167,6 +175,7 @@ pub fn register(ctx: &mut Ctx, args: &[Bytes], block: &mut crate::command::Block
         keys,
         args,
         atomic: ctx.block_atomic,
+        serve_on_nokey,
         deadline: block.deadline,
         info: ctx.client.info.clone(),
         proto: ctx.client.proto,
@@ -233,9 +242,16 @@ pub fn serve_ready(ctx: &mut Ctx) -> Vec<(usize, Bytes)> {
             let back_to_waiting = || *w.state.lock() = WaitState::Waiting;
             // Served only when the key holds the type the client waits for (a list
             // waiter stays blocked on a key that became a string, as in Redis).
+            // Several stream readers may be served by one write, and one that can't be
+            // (XREAD of an ID still ahead) must not hold up those behind it; a list or
+            // zset waiter that can't be served means nothing is left for the next ones.
+            let next_may_serve = want == "stream";
             let ty = ctx.lookup_in(db, &key).map(|e| e.value.type_name());
-            if ty != Some(want) {
+            if ty != Some(want) && !w.serve_on_nokey {
                 back_to_waiting();
+                if next_may_serve {
+                    continue;
+                }
                 break;
             }
             let Ok(cmd) = crate::server::dispatch::lookup(srv, &w.args) else {
@@ -258,6 +274,9 @@ pub fn serve_ready(ctx: &mut Ctx) -> Vec<(usize, Bytes)> {
                 }
                 None => {
                     back_to_waiting();
+                    if next_may_serve {
+                        continue;
+                    }
                     break;
                 }
             }
@@ -281,8 +300,14 @@ fn run_for(ctx: &mut Ctx, w: &Waiter, cmd: &crate::command::CommandSpec) -> Opti
     let saved_atomic = ctx.block_atomic.take();
     let start = std::time::Instant::now();
     let handler = cmd.handler.expect("registered command has a handler");
+    let signalled = ctx.ready_keys.len();
     let reply = handler(ctx, &w.args);
     let blocked = ctx.block.take().is_some();
+    if blocked {
+        // What a command that blocks again signals is for re-run waiters; here the
+        // caller goes on to the next waiter itself.
+        ctx.ready_keys.truncate(signalled);
+    }
     let out = if blocked {
         None
     } else {

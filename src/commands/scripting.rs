@@ -42,9 +42,7 @@ fn fcall_run(ctx: &mut Ctx, args: &[Bytes], ro: bool) -> Reply {
     };
     let srv = ctx.srv;
     ctx.propagate = crate::command::Propagate::Nothing;
-    // Runs inline; the script's hook hands this worker's other tasks off if it runs long.
-    // See `run`: the whole function runs with this worker's queue handed off.
-    let r = in_place(|| srv.scripting.fcall(ctx, args, keys, argv, ro));
+    let r = srv.scripting.fcall(ctx, args, keys, argv, ro);
     ctx.propagate = crate::command::Propagate::Nothing;
     r
 }
@@ -240,25 +238,10 @@ fn run(ctx: &mut Ctx, args: &[Bytes], by_sha: bool, mode: Mode) -> Reply {
     };
     // Script effects, not the script, are propagated (call_locked feeds them).
     ctx.propagate = crate::command::Propagate::Nothing;
-    // The script may run long: hand this worker's other tasks (and the accept loop, if it
-    // sits in this worker's queue) to another thread for the whole run, so clients keep
-    // being served (-BUSY past the threshold, SCRIPT KILL, SHUTDOWN NOSAVE) while it runs.
-    // This costs a thread handoff per script (EVALSHA pays it); handing off from the busy
-    // hook instead was tried and is a race: the thread can take its queue straight back,
-    // leaving clients queued behind a runaway script.
-    let r = in_place(|| srv.scripting.eval(ctx, script, keys, argv, mode));
+    // The connection layer runs scripts off its worker thread (conn::execute_offloaded).
+    let r = srv.scripting.eval(ctx, script, keys, argv, mode);
     ctx.propagate = crate::command::Propagate::Nothing;
     r
-}
-
-/// Runs `f` with `block_in_place` when on a multi-threaded runtime worker.
-pub fn in_place<R>(f: impl FnOnce() -> R) -> R {
-    match tokio::runtime::Handle::try_current() {
-        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
-            tokio::task::block_in_place(f)
-        }
-        _ => f(),
-    }
 }
 
 fn eval(ctx: &mut Ctx, args: &[Bytes]) -> Reply {

@@ -856,6 +856,7 @@ fn xread_generic(ctx: &mut Ctx, args: &[Bytes], group_mode: bool) -> Reply {
         deadline,
         rerun_args: Some(rerun_args),
     });
+    ctx.block_atomic = Some("stream");
     Reply::NilArray
 }
 

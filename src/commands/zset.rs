@@ -943,6 +943,7 @@ fn bzpop_generic(ctx: &mut Ctx, args: &[Bytes], max: bool) -> Reply {
         deadline,
         rerun_args: None,
     });
+    ctx.block_atomic = Some("zset");
     Reply::NilArray
 }
 
@@ -1050,6 +1051,7 @@ fn bzmpop(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         deadline,
         rerun_args: None,
     });
+    ctx.block_atomic = Some("zset");
     Reply::NilArray
 }
 

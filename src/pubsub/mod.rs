@@ -76,11 +76,14 @@ impl Sub {
         if self.closing.load(Ordering::Relaxed) {
             return;
         }
-        if self.tx.send(msg.clone()).is_err() {
-            return;
-        }
+        // Count before queueing: the connection subtracts once it has written the
+        // message, which may happen on another thread before `send` even returns.
         let len = msg.len() as u64;
         let used = self.info.omem.fetch_add(len as usize, Ordering::Relaxed) as u64 + len;
+        if self.tx.send(msg.clone()).is_err() {
+            self.info.omem.fetch_sub(len as usize, Ordering::Relaxed);
+            return;
+        }
         if limits.hard == 0 && limits.soft == 0 {
             return;
         }

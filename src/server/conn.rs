@@ -53,7 +53,17 @@ pub async fn accept_loop(srv: Arc<Server>, listener: TcpListener) {
         let info = Arc::new(ClientInfo::new(id, peer.to_string(), laddr, fd));
         srv.clients.lock().insert(id, info.clone());
         let srv2 = srv.clone();
-        tokio::spawn(async move {
+        // Re-register the socket with the worker's own reactor (`accept` registered it
+        // with this runtime's): its readiness events must reach the thread that serves it.
+        let Ok(std_sock) = sock.into_std() else {
+            srv.clients.lock().remove(&id);
+            continue;
+        };
+        super::workers::spawn_connection(async move {
+            let Ok(sock) = TcpStream::from_std(std_sock) else {
+                srv2.clients.lock().remove(&info.id);
+                return;
+            };
             handle(srv2.clone(), sock, info.clone()).await;
             srv2.clients.lock().remove(&info.id);
             crate::commands::on_disconnect(&srv2, &info);
@@ -257,7 +267,10 @@ async fn run_command(
     wait_if_paused(srv, sock, out, &args).await?;
     // RESP3 pushes queue in the channel while blocked and are written after the reply.
     let _ = &push_rx;
-    let mut outcome = dispatch::execute(srv, client, &args);
+    let mut outcome = match script_key(client, &args) {
+        None => dispatch::execute(srv, client, &args),
+        Some(key) => run_script(srv, client, &args, key).await,
+    };
     while outcome.block.take().is_some() {
         let Some(w) = client.waiter.take() else {
             break;
@@ -321,6 +334,75 @@ async fn run_command(
         r.write_to(out, client.proto);
     }
     Ok(())
+}
+
+/// If the request may run Lua (EVAL*, FCALL*, or an EXEC whose queue holds one), the
+/// key `ScriptPlacement` knows it by: a hash of the body, SHA or function name (EXEC: 0,
+/// never inline).
+fn script_key(client: &Client, args: &[Bytes]) -> Option<u64> {
+    fn is_script(name: &[u8]) -> bool {
+        let n = name.len();
+        (4..=10).contains(&n)
+            && (name[..4].eq_ignore_ascii_case(b"eval") || name[..4].eq_ignore_ascii_case(b"fcal"))
+    }
+    if is_script(&args[0]) {
+        return Some(match args.get(1) {
+            Some(a) => {
+                let fcall = args[0][0].eq_ignore_ascii_case(&b'f');
+                ahash::RandomState::with_seeds(1, 2, 3, 4).hash_one((fcall, a.as_ref())) | 1
+            }
+            None => 0,
+        });
+    }
+    let queued_script = args[0].eq_ignore_ascii_case(b"exec")
+        && client
+            .multi
+            .as_ref()
+            .is_some_and(|q| q.iter().any(|(_, a)| is_script(&a[0])));
+    queued_script.then_some(0)
+}
+
+/// Runs a request that may run a script, inline or on the blocking pool as
+/// `ScriptPlacement` decides.
+async fn run_script(
+    srv: &Arc<Server>,
+    client: &mut Client,
+    args: &[Bytes],
+    key: u64,
+) -> dispatch::Outcome {
+    let placement = &srv.script_placement;
+    let inline = key != 0 && placement.inline(key);
+    let start = std::time::Instant::now();
+    let outcome = if inline {
+        super::workers::run_marked(|| dispatch::execute(srv, client, args))
+    } else {
+        execute_offloaded(srv, client, args).await
+    };
+    if key != 0 {
+        placement.record(key, inline, start.elapsed());
+    }
+    outcome
+}
+
+/// Runs a request on the blocking pool, so that a long script never holds up this
+/// worker's other connections: they keep being served (-BUSY past busy-reply-threshold,
+/// SCRIPT KILL, SHUTDOWN NOSAVE) while it runs. This costs a thread handoff.
+async fn execute_offloaded(
+    srv: &Arc<Server>,
+    client: &mut Client,
+    args: &[Bytes],
+) -> dispatch::Outcome {
+    let stand_in = Client::new(client.info.clone(), true, client.push_tx.clone());
+    let mut owned = std::mem::replace(client, stand_in);
+    let (srv2, args2) = (srv.clone(), args.to_vec());
+    let (owned, outcome) = tokio::task::spawn_blocking(move || {
+        let o = dispatch::execute(&srv2, &mut owned, &args2);
+        (owned, o)
+    })
+    .await
+    .expect("script task");
+    *client = owned;
+    outcome
 }
 
 fn cancel(w: &Waiter) {

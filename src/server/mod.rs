@@ -5,6 +5,7 @@ pub mod conn;
 pub mod dispatch;
 pub mod latency;
 pub mod slowlog;
+pub mod workers;
 
 use crate::command::{CommandTable, Event};
 use crate::config::Config;
@@ -118,6 +119,8 @@ pub struct Server {
     pub port: AtomicU64,
     pub slowlog: slowlog::SlowLog,
     pub latency: latency::Monitor,
+    /// Which scripts run inline on a worker (see `workers::ScriptPlacement`).
+    pub script_placement: workers::ScriptPlacement,
     pub monitors: Mutex<Vec<(u64, mpsc::UnboundedSender<Bytes>)>>,
     pub has_monitors: AtomicBool,
     pub pause: Mutex<Pause>,
@@ -163,6 +166,7 @@ impl Server {
             port: AtomicU64::new(0),
             slowlog: slowlog::SlowLog::default(),
             latency: latency::Monitor::default(),
+            script_placement: Default::default(),
             monitors: Mutex::new(Vec::new()),
             has_monitors: AtomicBool::new(false),
             pause: Mutex::new(Pause::default()),
