@@ -41,10 +41,7 @@ pub fn remove_expired(
     } else {
         b"DEL"
     };
-    srv.propagate_effect(
-        db,
-        vec![Bytes::from_static(verb), Bytes::copy_from_slice(key)],
-    );
+    srv.propagate_effect(db, &[Bytes::from_static(verb), Bytes::copy_from_slice(key)]);
     part.touch_watched(key);
     Some(Event {
         flag: notify::EXPIRED,

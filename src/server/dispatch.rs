@@ -291,9 +291,9 @@ pub fn propagate(ctx: &mut Ctx, cmd: &CommandSpec, args: &[Bytes]) {
             // The common case, without wrapping the one effect in a list.
             if ctx.in_exec && !ctx.multi_emitted {
                 ctx.multi_emitted = true;
-                srv.propagate_effect(db, vec![Bytes::from_static(b"MULTI")]);
+                srv.propagate_effect(db, &[Bytes::from_static(b"MULTI")]);
             }
-            srv.propagate_effect(db, args.to_vec());
+            srv.propagate_effect(db, args);
             return;
         }
         Propagate::Rewritten(cmds) => cmds,
@@ -301,10 +301,10 @@ pub fn propagate(ctx: &mut Ctx, cmd: &CommandSpec, args: &[Bytes]) {
     };
     if ctx.in_exec && !ctx.multi_emitted && !effects.is_empty() {
         ctx.multi_emitted = true;
-        srv.propagate_effect(db, vec![Bytes::from_static(b"MULTI")]);
+        srv.propagate_effect(db, &[Bytes::from_static(b"MULTI")]);
     }
     for e in effects {
-        srv.propagate_effect(db, e);
+        srv.propagate_effect(db, &e);
     }
 }
 
