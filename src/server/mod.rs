@@ -151,6 +151,7 @@ impl Server {
         let ndbs = config.get_i64("databases") as usize;
         let now = crate::util::now_ms();
         crate::store::update_lru_clock();
+        crate::util::update_coarse_clock();
         let srv = Server {
             scripting: crate::scripting::Scripting::new(),
             store: Store::new(nshards, ndbs),
