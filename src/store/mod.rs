@@ -144,6 +144,9 @@ pub struct DbShard {
     pub volatile: usize,
     /// Where the active expiry cycle continues.
     pub expire_cursor: u64,
+    /// Running estimate of the remaining TTL (ms) of the keys with an expiry, from the
+    /// active cycle's samples, as Redis's `db->avg_ttl` (INFO keyspace `avg_ttl`).
+    pub avg_ttl: u64,
     /// WATCHed keys of this part and the flags of the clients watching them. Kept in the
     /// shard so a writer, already holding the shard lock, invalidates them for free.
     pub watchers: std::collections::HashMap<Sds, Vec<(u64, WatchFlag)>>,
@@ -237,6 +240,7 @@ impl DbShard {
     pub fn clear(&mut self) -> Dict<Entry> {
         self.volatile = 0;
         self.expire_cursor = 0;
+        self.avg_ttl = 0;
         std::mem::take(&mut self.dict)
     }
 }
