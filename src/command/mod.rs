@@ -67,11 +67,19 @@ impl<'a> Locks<'a> {
         shards: impl IntoIterator<Item = usize>,
         busy: &crate::scripting::Busy,
     ) -> Option<Locks<'a>> {
-        let mut shards: smallvec::SmallVec<[usize; 16]> = shards.into_iter().collect();
-        shards.sort_unstable();
-        shards.dedup();
-        let mut held = smallvec::SmallVec::new();
+        // Up to 64 shards on the stack (scripts lock all of them); already strictly
+        // ascending (LockMode::All, one key) needs no sort.
+        let mut shards: smallvec::SmallVec<[usize; 64]> = shards.into_iter().collect();
+        if !shards.windows(2).all(|w| w[0] < w[1]) {
+            shards.sort_unstable();
+            shards.dedup();
+        }
+        let mut held = smallvec::SmallVec::with_capacity(shards.len());
         for s in shards {
+            if let Some(g) = store.try_lock(s) {
+                held.push((s, g));
+                continue;
+            }
             loop {
                 if let Some(g) = store.try_lock_for(s, std::time::Duration::from_millis(5)) {
                     held.push((s, g));

@@ -675,6 +675,43 @@ fn new_vm(busy: Arc<Busy>) -> mlua::Result<Vm> {
     })
 }
 
+/// `make_index(real, allowed_nil, tostring)`: the `__index` of the globals proxy.
+unsafe extern "C-unwind" fn make_global_index(l: *mut ffi::lua_State) -> std::ffi::c_int {
+    ffi::lua_settop(l, 3);
+    ffi::lua_pushcclosure(l, global_index, 3);
+    1
+}
+
+/// Reading a global: `real[k]`; a missing one (not in `allowed_nil`) raises, at the
+/// script's line, "Script attempted to access nonexistent global variable 'k'".
+unsafe extern "C-unwind" fn global_index(l: *mut ffi::lua_State) -> std::ffi::c_int {
+    ffi::lua_settop(l, 2);
+    ffi::lua_pushvalue(l, 2);
+    ffi::lua_rawget(l, ffi::lua_upvalueindex(1));
+    if ffi::lua_type(l, -1) != ffi::LUA_TNIL {
+        return 1;
+    }
+    ffi::lua_pushvalue(l, 2);
+    ffi::lua_rawget(l, ffi::lua_upvalueindex(2));
+    if ffi::lua_toboolean(l, -1) != 0 {
+        ffi::lua_pushnil(l);
+        return 1;
+    }
+    ffi::lua_settop(l, 2);
+    // Level 1: the script that read the global (as `error(msg, 2)` from a Lua __index).
+    ffi::luaL_where(l, 1);
+    ffi::lua_pushstring(
+        l,
+        c"Script attempted to access nonexistent global variable '".as_ptr(),
+    );
+    ffi::lua_pushvalue(l, ffi::lua_upvalueindex(3));
+    ffi::lua_pushvalue(l, 2);
+    ffi::lua_call(l, 1, 1);
+    ffi::lua_pushstring(l, c"'".as_ptr());
+    ffi::lua_concat(l, 4);
+    ffi::lua_error(l)
+}
+
 /// Makes the global table and the library tables read-only, as Redis 7 does: assigning a
 /// global fails ("Attempt to modify a readonly table" for existing names, "Script attempted
 /// to create global variable" for new ones) and reading an undefined one fails.
@@ -683,6 +720,7 @@ fn protect_globals(lua: &Lua) -> mlua::Result<Table> {
     let setup: Function = lua
         .load(
             r#"
+            local make_index = ...
             local rawset, rawget, setmetatable, pairs, error, tostring, type, ipairs =
                 rawset, rawget, setmetatable, pairs, error, tostring, type, ipairs
             local G = _G
@@ -718,14 +756,10 @@ fn protect_globals(lua: &Lua) -> mlua::Result<Table> {
                 if lvl == nil then lvl = 1 end
                 if lvl > 0 then lvl = lvl + 1 end
                 lua_error(e, lvl)
-            end            local mt = {
-                __index = function(_, k)
-                    local v = rawget(real, k)
-                    if v == nil and not allowed_nil[k] then
-                        error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
-                    end
-                    return v
-                end,
+            end
+            local mt = {
+                -- In C (`global_index`): every global read of a script goes through it.
+                __index = make_index(real, allowed_nil, tostring),
                 __newindex = function(_, k, v)
                     -- Redis 7 makes the globals table read-only: creating a global fails
                     -- the same way as overwriting one.
@@ -754,7 +788,8 @@ fn protect_globals(lua: &Lua) -> mlua::Result<Table> {
         }))
     })?;
     lua.globals().raw_set("raise_table", raise_table)?;
-    let (real, protected): (Table, Table) = setup.call(())?;
+    let make_index = unsafe { lua.create_c_function(make_global_index)? };
+    let (real, protected): (Table, Table) = setup.call(make_index)?;
     // rawset/setmetatable can't touch the globals or the library tables (Redis 7 makes
     // them read-only inside the VM).
     let ptrs: Vec<usize> = protected
