@@ -91,6 +91,9 @@ struct Vm {
 pub struct Scripting {
     vm: Mutex<Vm>,
     pub busy: Arc<Busy>,
+    /// The globals' backing table in the Lua registry (`luaL_ref`), for setting KEYS/ARGV
+    /// with the raw API.
+    globals_ref: i32,
 }
 
 /// How a script was invoked.
@@ -120,9 +123,18 @@ impl Scripting {
     pub fn new() -> Scripting {
         let busy = Arc::new(Busy::default());
         let vm = new_vm(busy.clone()).expect("Lua VM setup");
+        let globals_ref = unsafe {
+            vm.lua.exec_raw::<i64>(&vm.globals, |l| {
+                let r = ffi::luaL_ref(l, ffi::LUA_REGISTRYINDEX);
+                ffi::lua_settop(l, 0);
+                ffi::lua_pushinteger(l, r as _);
+            })
+        }
+        .expect("Lua VM setup") as i32;
         Scripting {
             vm: Mutex::new(vm),
             busy,
+            globals_ref,
         }
     }
 
@@ -290,17 +302,37 @@ impl Scripting {
                 };
                 func.call::<LuaValue>((k, a))
             } else {
-                unsafe {
-                    lua.exec_raw::<()>(globals, |l| {
-                        ffi::lua_pushlstring(l, c"KEYS".as_ptr(), 4);
-                        push_bytes_table(l, keys);
-                        ffi::lua_rawset(l, 1);
-                        ffi::lua_pushlstring(l, c"ARGV".as_ptr(), 4);
-                        push_bytes_table(l, argv);
-                        ffi::lua_rawset(l, 1);
-                        ffi::lua_settop(l, 0);
-                    })?
-                };
+                // Straight on the state: no protected call (a closure, i.e. garbage, per
+                // run); like mlua's own table creation when no memory limit is set.
+                let gref = self.globals_ref;
+                let done = lua.exec_raw_lua(|raw| unsafe {
+                    let l = raw.state();
+                    if ffi::lua_checkstack(l, 4) == 0 {
+                        return false;
+                    }
+                    ffi::lua_rawgeti(l, ffi::LUA_REGISTRYINDEX, gref as _);
+                    ffi::lua_pushlstring(l, c"KEYS".as_ptr(), 4);
+                    push_bytes_table(l, keys);
+                    ffi::lua_rawset(l, -3);
+                    ffi::lua_pushlstring(l, c"ARGV".as_ptr(), 4);
+                    push_bytes_table(l, argv);
+                    ffi::lua_rawset(l, -3);
+                    ffi::lua_pop(l, 1);
+                    true
+                });
+                if !done {
+                    unsafe {
+                        lua.exec_raw::<()>(globals, |l| {
+                            ffi::lua_pushlstring(l, c"KEYS".as_ptr(), 4);
+                            push_bytes_table(l, keys);
+                            ffi::lua_rawset(l, 1);
+                            ffi::lua_pushlstring(l, c"ARGV".as_ptr(), 4);
+                            push_bytes_table(l, argv);
+                            ffi::lua_rawset(l, 1);
+                            ffi::lua_settop(l, 0);
+                        })?
+                    };
+                }
                 func.call::<LuaValue>(())
             }
         })();
