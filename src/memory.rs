@@ -484,20 +484,15 @@ pub fn value_usage(v: &Value, samples: usize) -> usize {
             alloc_size(std::mem::size_of::<Vec<u8>>()) + alloc_size(b.capacity())
         }
         Value::Str(s) => alloc_size(s.heap_size()),
-        Value::Hash(h) => {
-            std::mem::size_of::<HashValue>()
-                + match &**h {
-                    HashValue::Packed(p) => p.bytes(),
-                    HashValue::Table(d) => dict_usage(d, samples, |k, v| sds_size(k) + sds_size(v)),
-                }
-        }
-        Value::Set(s) => {
-            std::mem::size_of::<SetValue>()
-                + match &**s {
-                    SetValue::Small(b) => b.len(),
-                    SetValue::Table(d) => dict_usage(d, samples, |k, _| sds_size(k)),
-                }
-        }
+        // Hash and set values live inline in the entry: only their buffers count here.
+        Value::Hash(h) => match h {
+            HashValue::Packed(p) => p.bytes(),
+            HashValue::Table(d) => dict_usage(d, samples, |k, v| sds_size(k) + sds_size(v)),
+        },
+        Value::Set(s) => match s {
+            SetValue::Small(b) => b.len(),
+            SetValue::Table(d) => dict_usage(d, samples, |k, _| sds_size(k)),
+        },
         // The owners' own estimates (not sampled).
         Value::List(l) => std::mem::size_of::<crate::store::list::ListValue>() + l.mem_bytes(),
         Value::ZSet(z) => std::mem::size_of::<crate::store::zset::ZSetValue>() + z.heap_size(),
@@ -622,12 +617,9 @@ impl Policy {
     /// Higher = better candidate (Redis's "idle" in the pool).
     fn score(self, e: &Entry, decay: u32) -> u64 {
         match self {
-            Policy::Lru { .. } => {
-                let now = crate::store::lru_clock();
-                now.saturating_sub(e.lru) as u64
-            }
-            Policy::Lfu { .. } => 255 - lfu::decayed(e.lru, decay) as u64,
-            Policy::Ttl => u64::MAX - e.expire_at,
+            Policy::Lru { .. } => crate::store::lru_idle_secs(e.lru()),
+            Policy::Lfu { .. } => 255 - lfu::decayed(e.lru(), decay) as u64,
+            Policy::Ttl => u64::MAX - e.expire_at(),
             _ => 0,
         }
     }
@@ -833,7 +825,7 @@ fn sample_part(
             return;
         }
         if let Some(node) = part.dict.random(rng) {
-            if !volatile || node.val.expire_at != 0 {
+            if !volatile || node.val.expire_at() != 0 {
                 out(node);
                 found += 1;
             }
@@ -844,7 +836,7 @@ fn sample_part(
         let mut cursor = rng();
         for _ in 0..part.dict.buckets().min(4096) {
             cursor = part.dict.scan(cursor, |node| {
-                if found < n && node.val.expire_at != 0 {
+                if found < n && node.val.expire_at() != 0 {
                     out(node);
                     found += 1;
                 }
@@ -877,7 +869,7 @@ fn fill_pool(
                     score: policy.score(&node.val, decay),
                     db,
                     shard,
-                    hash: node.hash,
+                    hash: node.hash(),
                     key: node.key.clone(),
                 },
             );
@@ -940,7 +932,7 @@ fn evict_random(srv: &Server, volatile: bool, lazy: bool, rng: &mut impl FnMut()
                     score: 0,
                     db,
                     shard: s,
-                    hash: node.hash,
+                    hash: node.hash(),
                     key: node.key.clone(),
                 });
             });
@@ -977,7 +969,7 @@ fn evict_key(srv: &Server, policy: Policy, c: Candidate, lazy: bool, decay: u32)
     let Some(e) = part.get(c.hash, &c.key) else {
         return false;
     };
-    if policy.volatile() && e.expire_at == 0 {
+    if policy.volatile() && e.expire_at() == 0 {
         return false;
     }
     if matches!(policy, Policy::Lru { .. } | Policy::Lfu { .. }) && policy.score(e, decay) < c.score
@@ -993,7 +985,7 @@ fn evict_key(srv: &Server, policy: Policy, c: Candidate, lazy: bool, decay: u32)
     let kb = Bytes::copy_from_slice(key.as_bytes());
     // Redis's propagateDeletion: UNLINK when the eviction frees lazily.
     let verb: &'static [u8] = if lazy { b"UNLINK" } else { b"DEL" };
-    srv.propagate_effect(c.db, vec![Bytes::from_static(verb), kb.clone()]);
+    srv.propagate_effect(c.db, &[Bytes::from_static(verb), kb.clone()]);
     drop(g);
     srv.stats.evicted_keys.fetch_add(1, Ordering::Relaxed);
     let _ = CACHED.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| {
@@ -1015,6 +1007,23 @@ fn evict_key(srv: &Server, policy: Policy, c: Candidate, lazy: bool, decay: u32)
         }]);
     }
     true
+}
+
+/// Server threads share jemalloc arenas, four to an arena starting with the main thread's
+/// (jemalloc's default is an arena per thread up to 4 x CPUs). Each arena keeps its own
+/// partly used slabs for every size class, so a fresh one costs ~200 KB of RSS on the first
+/// connection that loads data, which a single-threaded Redis never pays; the thread caches
+/// keep the shared arena's locks off the fast path.
+pub fn share_arena() {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let i = NEXT.fetch_add(1, Ordering::Relaxed) / 4;
+    // SAFETY: "arenas.narenas" and "thread.arena" are jemalloc's documented unsigned
+    // controls; the index written is below narenas.
+    unsafe {
+        let n = tikv_jemalloc_ctl::raw::read::<u32>(b"arenas.narenas\0").unwrap_or(1);
+        let _ = tikv_jemalloc_ctl::raw::write(b"thread.arena\0", i % n.max(1));
+    }
 }
 
 #[cfg(test)]

@@ -46,6 +46,19 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             }
             Reply::OK
         }
+        // Tessera's own: which worker thread serves this connection; with <n>, move it
+        // there before its next request and keep it there (tests of moving connections).
+        ("worker", 2) => Reply::Int(ctx.client.info.worker.load(Ordering::Relaxed) as i64),
+        ("worker", 3) => {
+            let n = crate::util::parse_i64(&args[2]).unwrap_or(-1);
+            if n < 0 || n as usize >= crate::server::workers::count() {
+                return Reply::err("ERR no such worker");
+            }
+            let info = &ctx.client.info;
+            info.pinned.store(true, Ordering::Relaxed);
+            info.move_to.store(n as usize, Ordering::Relaxed);
+            Reply::OK
+        }
         ("set-active-expire", 3) => {
             let on = crate::util::parse_i64(&args[2]).unwrap_or(0) != 0;
             ctx.srv.active_expire_enabled.store(on, Ordering::Relaxed);
@@ -162,11 +175,11 @@ fn describe_object(e: &Entry) -> String {
         Value::Str(s) => s.len() + 1,
         _ => 0,
     };
-    let idle = crate::store::lru_clock().saturating_sub(e.lru);
+    let idle = crate::store::lru_idle_secs(e.lru());
     let mut s = format!(
         "Value at:0x{ptr:x} refcount:1 encoding:{} serializedlength:{serialized} lru:{} lru_seconds_idle:{idle}",
         e.value.encoding(),
-        e.lru,
+        e.lru(),
     );
     if let Value::List(l) = &e.value {
         s.push_str(&format!(
@@ -280,7 +293,7 @@ fn object_digest(d: &mut [u8; 20], e: &Entry) {
         }
         Value::Stream(_) => {}
     }
-    if e.expire_at != 0 {
+    if e.expire_at() != 0 {
         xor(d, b"!!expire!!");
     }
 }
@@ -320,6 +333,9 @@ fn help() -> Reply {
             "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
             "SLEEP <seconds>",
             "    Stop the server for <seconds>. Decimals allowed.",
+            "WORKER [<n>]",
+            "    Tessera: the worker thread serving this connection; with <n>, move the",
+            "    connection to worker <n> before its next request and keep it there.",
             "STRINGMATCH-LEN",
             "    Run a fuzz tester against the stringmatchlen() function.",
             "LISTPACK <key>",
@@ -346,7 +362,7 @@ mod tests {
         assert_eq!(hex(&d), "68467c70ae30376e7ce005bcc8827f5ba7fd67dc");
         let list = ListValue::from_members(vec![Sds::new(b"a"), Sds::new(b"b"), Sds::new(b"c")]);
         let mut e = Entry::new(Value::List(Box::new(list)));
-        e.expire_at = 1;
+        e.set_expire_at(1);
         let mut d = [0u8; 20];
         object_digest(&mut d, &e);
         assert_eq!(hex(&d), "6d72d37ef94804fd783118395e81c3da7f08be0a");

@@ -41,10 +41,7 @@ pub fn remove_expired(
     } else {
         b"DEL"
     };
-    srv.propagate_effect(
-        db,
-        vec![Bytes::from_static(verb), Bytes::copy_from_slice(key)],
-    );
+    srv.propagate_effect(db, &[Bytes::from_static(verb), Bytes::copy_from_slice(key)]);
     part.touch_watched(key);
     Some(Event {
         flag: notify::EXPIRED,
@@ -126,7 +123,7 @@ fn expire_generic(ctx: &mut Ctx, args: &[Bytes], basetime: u64, unit: i64, name:
     ctx.propagate = Propagate::Nothing;
     let current = match ctx.lookup(key) {
         None => return Reply::Int(0),
-        Some(e) => e.expire_at,
+        Some(e) => e.expire_at(),
     };
     if flags != 0 {
         // A key without expiry counts as an infinite TTL for GT/LT.
@@ -171,7 +168,7 @@ fn ttl_generic(ctx: &mut Ctx, key: &[u8], ms: bool, absolute: bool) -> Reply {
     ctx.propagate = Propagate::Nothing;
     let srv = ctx.srv;
     let no_touch = std::mem::replace(&mut ctx.client.no_touch, true);
-    let at = ctx.lookup(key).map(|e| e.expire_at);
+    let at = ctx.lookup(key).map(|e| e.expire_at());
     ctx.client.no_touch = no_touch;
     srv.stats.count_lookup(at.is_some());
     let Some(at) = at else {
@@ -208,7 +205,7 @@ fn pexpiretime(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 fn persist(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let key = &args[1];
     match ctx.lookup(key) {
-        Some(e) if e.expire_at != 0 => {}
+        Some(e) if e.expire_at() != 0 => {}
         _ => {
             ctx.propagate = Propagate::Nothing;
             return Reply::Int(0);
@@ -341,10 +338,10 @@ impl ActiveExpire {
                     // Bounded bucket visits too: a sparse table costs empty buckets.
                     while sampled < t.per_loop && buckets < t.per_loop * 20 {
                         cursor = part.dict.scan(cursor, |node| {
-                            if node.val.expire_at != 0 {
+                            if node.val.expire_at() != 0 {
                                 sampled += 1;
-                                if node.val.expire_at <= now {
-                                    expired.push((node.hash, node.key.clone()));
+                                if node.val.expire_at() <= now {
+                                    expired.push((node.hash(), node.key.clone()));
                                 }
                             }
                         });

@@ -223,7 +223,7 @@ fn copy(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     ctx.propagate = Propagate::Nothing;
     let (value, expire_at) = match ctx.lookup_read(src) {
         None => return Reply::Int(0),
-        Some(e) => (e.value.clone(), e.expire_at),
+        Some(e) => (e.value.clone(), e.expire_at()),
     };
     if ctx.lookup_in(dst_db, dst).is_some() {
         if !replace {
@@ -234,9 +234,9 @@ fn copy(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let wakes = may_unblock(&value);
     let mut entry = Entry::new(value);
     if ctx.srv.lfu_policy() {
-        entry.lru = crate::store::lfu::new_word();
+        entry.set_lru(crate::store::lfu::new_word());
     }
-    entry.expire_at = expire_at;
+    entry.set_expire_at(expire_at);
     ctx.put_entry_in(dst_db, dst, entry);
     if wakes {
         ctx.ready_keys.push((dst_db, dst.clone()));
@@ -454,7 +454,7 @@ fn scan(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             loop {
                 dc = part.dict.scan(dc, |node| {
                     if node.val.is_expired(now) {
-                        expired.push((node.hash, node.key.clone()));
+                        expired.push((node.hash(), node.key.clone()));
                         return;
                     }
                     if let Some(p) = pattern {
@@ -527,7 +527,7 @@ fn randomkey(ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
             let part = &mut s.dbs[db];
             let node = part.dict.random(&mut rng)?;
             if node.val.is_expired(now) {
-                let (h, k) = (node.hash, node.key.clone());
+                let (h, k) = (node.hash(), node.key.clone());
                 return Some(Err(super::expire::remove_expired(srv, part, db, h, &k)));
             }
             Some(Ok(Bytes::copy_from_slice(&node.key)))
@@ -580,23 +580,19 @@ fn object_refcount(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 
 fn object_idletime(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let lfu = ctx.srv.lfu_policy();
-    let Some(lru) = object_lookup(ctx, &args[2], |e| e.lru) else {
+    let Some(lru) = object_lookup(ctx, &args[2], |e| e.lru()) else {
         return Reply::Nil;
     };
     if lfu {
         return Reply::err("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
     }
-    Reply::Int(
-        crate::store::lru_clock()
-            .wrapping_sub(lru)
-            .min(u32::MAX / 2) as i64,
-    )
+    Reply::Int(crate::store::lru_idle_secs(lru) as i64)
 }
 
 fn object_freq(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let lfu = ctx.srv.lfu_policy();
     let decay = ctx.srv.config.hot.lfu_decay_time.load(Ordering::Relaxed);
-    let Some(word) = object_lookup(ctx, &args[2], |e| e.lru) else {
+    let Some(word) = object_lookup(ctx, &args[2], |e| e.lru()) else {
         return Reply::Nil;
     };
     if !lfu {

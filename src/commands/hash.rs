@@ -76,7 +76,7 @@ fn write_hash<R>(
             let mut h = HashValue::new();
             let (r, changed) = f(&mut h);
             if changed && !h.is_empty() {
-                ctx.set_value(key, Value::Hash(Box::new(h)), 0, false);
+                ctx.set_value(key, Value::Hash(h), 0, false);
             }
             return Ok(Some((r, false)));
         }
@@ -103,8 +103,7 @@ fn hset(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let lim = limits(ctx);
     let key = &args[1];
     let r = write_hash(ctx, key, true, |h| {
-        let fv: Vec<&[u8]> = args[2..].iter().map(|a| &a[..]).collect();
-        h.try_conversion(&fv, lim);
+        h.try_conversion(&args[2..], lim);
         let mut created = 0;
         for p in args[2..].chunks(2) {
             if h.set(&p[0], &p[1], lim) {

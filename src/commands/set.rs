@@ -102,7 +102,7 @@ fn sadd(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         Ok(None) => {
             let mut s = SetValue::create(&args[2], args.len() - 2, lim);
             let n = add_all(&mut s);
-            ctx.set_value(key, Value::Set(Box::new(s)), 0, false);
+            ctx.set_value(key, Value::Set(s), 0, false);
             n
         }
     };
@@ -393,7 +393,7 @@ fn smove(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     } else {
         let mut s = SetValue::create(m, 1, lim);
         s.add(m, lim);
-        ctx.set_value(dst, Value::Set(Box::new(s)), 0, false);
+        ctx.set_value(dst, Value::Set(s), 0, false);
         true
     };
     if added {
@@ -497,7 +497,7 @@ fn sintercard(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 fn store_result(ctx: &mut Ctx, dst: &[u8], result: SetValue, event: &'static str) -> Reply {
     let n = result.len();
     if n > 0 {
-        ctx.set_value(dst, Value::Set(Box::new(result)), 0, false);
+        ctx.set_value(dst, Value::Set(result), 0, false);
         ctx.notify(notify::SET, event, dst);
     } else if ctx.delete(dst) {
         ctx.notify(notify::GENERIC, "del", dst);

@@ -427,7 +427,7 @@ fn getex(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             ctx.notify(notify::GENERIC, "expire", key);
         }
         None if o.persist => {
-            let has_ttl = ctx.lookup(key).is_some_and(|e| e.expire_at != 0);
+            let has_ttl = ctx.lookup(key).is_some_and(|e| e.expire_at() != 0);
             if has_ttl {
                 ctx.set_expire(key, 0);
                 ctx.rewrite_as(vec![vec![b("PERSIST"), key.clone()]]);

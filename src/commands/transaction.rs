@@ -92,7 +92,7 @@ fn exec(ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
         replies.push(dispatch::call_locked(ctx, cmd, args));
     }
     if ctx.multi_emitted {
-        srv.propagate_effect(ctx.client.db, vec![Bytes::from_static(b"EXEC")]);
+        srv.propagate_effect(ctx.client.db, &[Bytes::from_static(b"EXEC")]);
         ctx.multi_emitted = false;
     }
     ctx.in_exec = false;
@@ -140,7 +140,7 @@ fn watch(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         let pos = ctx.pos(key);
         let part = ctx.db_part(db, pos);
         let expire_at = match part.get(pos.hash, key) {
-            Some(e) if !e.is_expired(now) => e.expire_at,
+            Some(e) if !e.is_expired(now) => e.expire_at(),
             _ => 0,
         };
         part.watchers

@@ -345,7 +345,7 @@ impl Scripting {
         ctx.in_exec = was_in_exec;
         if ctx.multi_emitted && !was_in_exec {
             ctx.srv
-                .propagate_effect(saved_db, vec![Bytes::from_static(b"EXEC")]);
+                .propagate_effect(saved_db, &[Bytes::from_static(b"EXEC")]);
             ctx.multi_emitted = false;
         }
         busy.running.store(false, Ordering::Release);

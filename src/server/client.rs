@@ -43,6 +43,12 @@ pub struct ClientInfo {
     pub unblock_notify: Notify,
     pub tot_cmds: AtomicU64,
     pub user: String,
+    /// The worker serving the connection, and where the balancer asks it to move
+    /// (`workers::STAY`: nowhere).
+    pub worker: AtomicUsize,
+    pub move_to: AtomicUsize,
+    /// Placed by DEBUG WORKER: the balancer leaves it where it is.
+    pub pinned: AtomicBool,
 }
 
 impl ClientInfo {
@@ -78,6 +84,9 @@ impl ClientInfo {
             unblock: AtomicU8::new(0),
             unblock_notify: Notify::new(),
             tot_cmds: AtomicU64::new(0),
+            worker: AtomicUsize::new(0),
+            move_to: AtomicUsize::new(super::workers::STAY),
+            pinned: AtomicBool::new(false),
             user: "default".into(),
         }
     }

@@ -4,7 +4,7 @@
 
 use super::client::{Client, ClientInfo};
 use super::dispatch;
-use super::{log, Server};
+use super::{log, workers, Server};
 use crate::blocking::{WaitState, Waiter};
 use crate::resp::{Limits, RequestParser};
 use bytes::{Bytes, BytesMut};
@@ -52,50 +52,85 @@ pub async fn accept_loop(srv: Arc<Server>, listener: TcpListener) {
         };
         let info = Arc::new(ClientInfo::new(id, peer.to_string(), laddr, fd));
         srv.clients.lock().insert(id, info.clone());
-        let srv2 = srv.clone();
         // Re-register the socket with the worker's own reactor (`accept` registered it
         // with this runtime's): its readiness events must reach the thread that serves it.
         let Ok(std_sock) = sock.into_std() else {
             srv.clients.lock().remove(&id);
             continue;
         };
-        super::workers::spawn_connection(async move {
-            let Ok(sock) = TcpStream::from_std(std_sock) else {
-                srv2.clients.lock().remove(&info.id);
-                return;
-            };
-            handle(srv2.clone(), sock, info.clone()).await;
-            srv2.clients.lock().remove(&info.id);
-            crate::commands::on_disconnect(&srv2, &info);
+        let (push_tx, push_rx) = mpsc::unbounded_channel::<Bytes>();
+        let need_auth = srv.config.hot.has_requirepass.load(Ordering::Relaxed);
+        let state = Box::new(Conn {
+            client: Client::new(info.clone(), !need_auth, push_tx),
+            rbuf: BytesMut::with_capacity(16 * 1024),
+            out: Vec::with_capacity(16 * 1024),
+            parser: RequestParser::new(),
+            push_rx,
         });
+        start_on(srv.clone(), workers::place(), std_sock, info, state);
     }
+}
+
+/// A connection's state, which travels with it when it moves to another worker.
+struct Conn {
+    client: Client,
+    rbuf: BytesMut,
+    out: Vec<u8>,
+    parser: RequestParser,
+    push_rx: mpsc::UnboundedReceiver<Bytes>,
+}
+
+/// Serves the connection on worker `worker`.
+fn start_on(
+    srv: Arc<Server>,
+    worker: Option<usize>,
+    sock: std::net::TcpStream,
+    info: Arc<ClientInfo>,
+    state: Box<Conn>,
+) {
+    info.worker.store(worker.unwrap_or(0), Ordering::Relaxed);
+    workers::spawn_on(worker, async move {
+        match TcpStream::from_std(sock) {
+            Ok(sock) => serve(srv, sock, info, state).await,
+            Err(_) => {
+                srv.clients.lock().remove(&info.id);
+                crate::commands::on_disconnect(&srv, &info);
+            }
+        }
+    });
 }
 
 /// Why the connection loop stops.
 enum Stop {
     Closed,
+    /// Asked to move to this worker (between two requests).
+    Move(usize),
 }
 
-async fn handle(srv: Arc<Server>, mut sock: TcpStream, info: Arc<ClientInfo>) {
-    let (push_tx, mut push_rx) = mpsc::unbounded_channel::<Bytes>();
-    let need_auth = srv.config.hot.has_requirepass.load(Ordering::Relaxed);
-    let mut client = Client::new(info.clone(), !need_auth, push_tx);
-    let mut rbuf = BytesMut::with_capacity(16 * 1024);
-    let mut out: Vec<u8> = Vec::with_capacity(16 * 1024);
-    let mut parser = RequestParser::new();
-    let _ = run_loop(
+async fn serve(srv: Arc<Server>, mut sock: TcpStream, info: Arc<ClientInfo>, mut c: Box<Conn>) {
+    let r = run_loop(
         &srv,
         &mut sock,
         &info,
-        &mut client,
-        &mut rbuf,
-        &mut out,
-        &mut parser,
-        &mut push_rx,
+        &mut c.client,
+        &mut c.rbuf,
+        &mut c.out,
+        &mut c.parser,
+        &mut c.push_rx,
     )
     .await;
-    crate::commands::transaction::on_disconnect(&srv, &mut client);
-    let _ = sock.shutdown().await;
+    match r {
+        Err(Stop::Move(to)) => match sock.into_std() {
+            Ok(std_sock) => return start_on(srv, Some(to), std_sock, info, c),
+            Err(_) => crate::commands::transaction::on_disconnect(&srv, &mut c.client),
+        },
+        _ => {
+            crate::commands::transaction::on_disconnect(&srv, &mut c.client);
+            let _ = sock.shutdown().await;
+        }
+    }
+    srv.clients.lock().remove(&info.id);
+    crate::commands::on_disconnect(&srv, &info);
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -112,6 +147,13 @@ async fn run_loop(
     loop {
         if info.is_killed() {
             return Err(Stop::Closed);
+        }
+        let to = info.move_to.load(Ordering::Relaxed);
+        if to != workers::STAY {
+            info.move_to.store(workers::STAY, Ordering::Relaxed);
+            if to != info.worker.load(Ordering::Relaxed) && out.is_empty() {
+                return Err(Stop::Move(to));
+            }
         }
         if rbuf.capacity() - rbuf.len() < 4096 {
             rbuf.reserve(16 * 1024);

@@ -9,11 +9,23 @@
 //! thread that polled it. The shards are shared by all workers behind their locks, as
 //! before, so any connection can still touch any key.
 //!
-//! The accept loops run on the main runtime and hand each new connection to the worker
-//! with the fewest connections. Scripts need care: see `ScriptPlacement`.
+//! The accept loops run on the main runtime and hand each new connection to a worker
+//! (`place`). Scripts need care: see `ScriptPlacement`.
+//!
+
+//! How many workers serve: as few as the load needs. A worker costs a sleep and a wake-up
+//! per burst of requests, so spreading a light load over every core costs CPU (on a
+//! client-bound benchmark, twice Redis's context switches per request) for no gain. The
+//! balancer (`balance`, every 100 ms) measures each worker's busy share (time not
+//! parked), sizes the active set to the total load (grow past 75% per active worker,
+//! shrink below 40%), places new connections on the active worker with the fewest
+//! connections, and asks connections to move: off workers outside the active set, and
+//! from a busy active worker to the least busy one. A connection moves itself between
+//! two requests (`conn.rs`): its socket is deregistered, re-registered with the target
+//! worker's reactor, and its state (buffers, parser, client) travels with it.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use tokio::runtime::Handle;
 
@@ -23,9 +35,24 @@ struct Worker {
     conns: Arc<AtomicUsize>,
     /// Running a script inline: new connections avoid this worker meanwhile.
     scripting: AtomicBool,
+    /// Nanoseconds spent unparked, up to the last park.
+    busy_ns: AtomicU64,
+    /// When it last unparked (ns since `EPOCH`), 0 while parked.
+    unparked_at: AtomicU64,
 }
 
 static WORKERS: OnceLock<Vec<Worker>> = OnceLock::new();
+static EPOCH: OnceLock<std::time::Instant> = OnceLock::new();
+/// Workers 0..ACTIVE take new connections.
+static ACTIVE: AtomicUsize = AtomicUsize::new(1);
+
+fn now_ns() -> u64 {
+    EPOCH
+        .get_or_init(std::time::Instant::now)
+        .elapsed()
+        .as_nanos() as u64
+        | 1
+}
 
 /// Stack size of worker threads: scripts run on them, and cjson's 1000-level nesting
 /// limit needs a deep stack (virtual memory; only touched pages are committed).
@@ -37,16 +64,33 @@ pub fn start(n: usize) {
     if WORKERS.get().is_some() {
         return;
     }
-    let mut workers = Vec::with_capacity(n);
+    now_ns();
+    let mut handles = Vec::with_capacity(n);
     for i in 0..n.max(1) {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::Builder::new()
             .name(format!("tessera-io-{i}"))
             .stack_size(STACK_SIZE)
             .spawn(move || {
+                crate::memory::share_arena();
                 let rt = tokio::runtime::Builder::new_current_thread()
                     // For the blocking pool, where scripts may run too.
                     .thread_stack_size(STACK_SIZE)
+                    .on_thread_start(crate::memory::share_arena)
+                    .on_thread_park(move || {
+                        if let Some(w) = WORKERS.get().and_then(|w| w.get(i)) {
+                            let since = w.unparked_at.swap(0, Ordering::Relaxed);
+                            if since != 0 {
+                                w.busy_ns
+                                    .fetch_add(now_ns().saturating_sub(since), Ordering::Relaxed);
+                            }
+                        }
+                    })
+                    .on_thread_unpark(move || {
+                        if let Some(w) = WORKERS.get().and_then(|w| w.get(i)) {
+                            w.unparked_at.store(now_ns(), Ordering::Relaxed);
+                        }
+                    })
                     .enable_all()
                     .build()
                     .expect("worker runtime");
@@ -54,40 +98,157 @@ pub fn start(n: usize) {
                 rt.block_on(std::future::pending::<()>());
             })
             .expect("worker thread");
-        workers.push(Worker {
-            handle: rx.recv().expect("worker handle"),
+        handles.push(rx.recv().expect("worker handle"));
+    }
+    let workers = handles
+        .into_iter()
+        .map(|handle| Worker {
+            handle,
             conns: Arc::new(AtomicUsize::new(0)),
             scripting: AtomicBool::new(false),
-        });
-    }
+            busy_ns: AtomicU64::new(0),
+            unparked_at: AtomicU64::new(0),
+        })
+        .collect();
     let _ = WORKERS.set(workers);
 }
 
-/// Runs a connection's future on the least-loaded worker (or on the current runtime
-/// when no workers were started, as in unit tests).
-pub fn spawn_connection<F>(fut: F)
+/// The worker a new connection goes to: the active one with the fewest connections,
+/// avoiding one stuck in an inline script.
+pub fn place() -> Option<usize> {
+    let workers = WORKERS.get()?;
+    let active = ACTIVE.load(Ordering::Relaxed).clamp(1, workers.len());
+    let best = (0..active).min_by_key(|&i| {
+        let w = &workers[i];
+        (
+            w.scripting.load(Ordering::Relaxed),
+            w.conns.load(Ordering::Relaxed),
+        )
+    })?;
+    if workers[best].scripting.load(Ordering::Relaxed) {
+        // Every active worker is in a script: any free one will do.
+        if let Some(free) =
+            (0..workers.len()).find(|&i| !workers[i].scripting.load(Ordering::Relaxed))
+        {
+            return Some(free);
+        }
+    }
+    Some(best)
+}
+
+/// Runs a connection's future on worker `idx` (or on the current runtime when no
+/// workers were started, as in unit tests).
+pub fn spawn_on<F>(idx: Option<usize>, fut: F)
 where
     F: Future<Output = ()> + Send + 'static,
 {
-    let Some(workers) = WORKERS.get() else {
+    let Some(w) = idx.and_then(|i| WORKERS.get().and_then(|w| w.get(i))) else {
         tokio::spawn(fut);
         return;
     };
-    let w = workers
-        .iter()
-        .min_by_key(|w| {
-            (
-                w.scripting.load(Ordering::Relaxed),
-                w.conns.load(Ordering::Relaxed),
-            )
-        })
-        .expect("at least one worker");
     let conns = w.conns.clone();
     conns.fetch_add(1, Ordering::Relaxed);
     w.handle.spawn(async move {
         fut.await;
         conns.fetch_sub(1, Ordering::Relaxed);
     });
+}
+
+/// Number of worker threads (1 when none were started, as in unit tests).
+pub fn count() -> usize {
+    WORKERS.get().map_or(1, |w| w.len())
+}
+
+/// No move requested (`ClientInfo::move_to`).
+pub const STAY: usize = usize::MAX;
+
+/// Sizes the active set to the load and asks connections to move; runs on the main
+/// runtime until shutdown.
+pub async fn balance(srv: Arc<super::Server>) {
+    let Some(workers) = WORKERS.get() else { return };
+    let n = workers.len();
+    if n < 2 {
+        return;
+    }
+    let mut last: Vec<u64> = vec![0; n];
+    let mut last_t = now_ns();
+    loop {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        if srv.shutting_down.load(Ordering::Relaxed) {
+            return;
+        }
+        let t = now_ns();
+        let dt = t.saturating_sub(last_t).max(1) as f64;
+        last_t = t;
+        let util: Vec<f64> = workers
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                let since = w.unparked_at.load(Ordering::Relaxed);
+                let busy = w.busy_ns.load(Ordering::Relaxed)
+                    + if since != 0 {
+                        t.saturating_sub(since)
+                    } else {
+                        0
+                    };
+                let d = busy.saturating_sub(last[i]);
+                last[i] = busy;
+                (d as f64 / dt).min(1.0)
+            })
+            .collect();
+        let total: f64 = util.iter().sum();
+        let active = ACTIVE.load(Ordering::Relaxed).clamp(1, n);
+        let want = if total > 0.75 * active as f64 {
+            (active + 1).min(n)
+        } else if active > 1 && total < 0.4 * (active - 1) as f64 {
+            active - 1
+        } else {
+            active
+        };
+        ACTIVE.store(want, Ordering::Relaxed);
+        // Who moves where: everything outside the active set; and, when an active worker
+        // is busy and another has room, a share of its connections.
+        let mut moves: Vec<(usize, usize, usize)> = Vec::new(); // (from, to, how many)
+        for (from, w) in workers.iter().enumerate().skip(want) {
+            let c = w.conns.load(Ordering::Relaxed);
+            if c > 0 {
+                let to = (0..want).min_by_key(|&i| workers[i].conns.load(Ordering::Relaxed));
+                if let Some(to) = to {
+                    moves.push((from, to, c));
+                }
+            }
+        }
+        if want > 1 {
+            let by_util = |a: &usize, b: &usize| util[*a].total_cmp(&util[*b]);
+            let hot = (0..want).max_by(by_util).unwrap_or(0);
+            let cold = (0..want).min_by(by_util).unwrap_or(0);
+            let (ch, cc) = (
+                workers[hot].conns.load(Ordering::Relaxed),
+                workers[cold].conns.load(Ordering::Relaxed),
+            );
+            if hot != cold && util[hot] > 0.75 && util[hot] - util[cold] > 0.25 && ch > cc + 1 {
+                moves.push((hot, cold, (ch - cc) / 2));
+            }
+        }
+        // Never send anyone to a worker stuck in a script (a client that came to another
+        // worker for SCRIPT KILL must stay there).
+        if moves.is_empty() || workers.iter().any(|w| w.scripting.load(Ordering::Relaxed)) {
+            continue;
+        }
+        for c in srv.clients.lock().values() {
+            if c.pinned.load(Ordering::Relaxed) {
+                continue;
+            }
+            let at = c.worker.load(Ordering::Relaxed);
+            for m in moves.iter_mut() {
+                if m.0 == at && m.2 > 0 {
+                    c.move_to.store(m.1, Ordering::Relaxed);
+                    m.2 -= 1;
+                    break;
+                }
+            }
+        }
+    }
 }
 
 /// Index of the worker this thread runs (None off the workers).

@@ -6,14 +6,27 @@
 //! reverse-binary cursor gives us. Resizing is done in one step (a shard is small: the
 //! keyspace is split over many shards), never during an iteration because all access is
 //! under the shard lock.
+//!
+//! Nodes don't store the hash (as Redis's dictEntry doesn't): every caller hashes keys
+//! with `store::hash_bytes`, so a resize recomputes it. That keeps a keyspace node at 64
+//! bytes (key, entry, next) instead of jemalloc's 80-byte class, and a set member's node
+//! at 32 instead of 48.
 
+use super::hash_bytes;
 use super::sds::Sds;
 
 pub struct Node<V> {
     pub key: Sds,
     pub val: V,
-    pub hash: u64,
     next: Option<Box<Node<V>>>,
+}
+
+impl<V> Node<V> {
+    /// The key's hash (`store::hash_bytes`), recomputed.
+    #[inline]
+    pub fn hash(&self) -> u64 {
+        hash_bytes(&self.key)
+    }
 }
 
 pub struct Dict<V> {
@@ -60,7 +73,7 @@ impl<V> Dict<V> {
         }
         let mut cur = self.table[self.idx(hash)].as_deref();
         while let Some(n) = cur {
-            if n.hash == hash && n.key.as_bytes() == key {
+            if n.key.as_bytes() == key {
                 return Some(&n.val);
             }
             cur = n.next.as_deref();
@@ -79,7 +92,7 @@ impl<V> Dict<V> {
         let i = self.idx(hash);
         let mut cur = self.table[i].as_deref_mut();
         while let Some(n) = cur {
-            if n.hash == hash && n.key.as_bytes() == key {
+            if n.key.as_bytes() == key {
                 return Some(n);
             }
             cur = n.next.as_deref_mut();
@@ -103,12 +116,7 @@ impl<V> Dict<V> {
         }
         let i = self.idx(hash);
         let next = self.table[i].take();
-        self.table[i] = Some(Box::new(Node {
-            key,
-            val,
-            hash,
-            next,
-        }));
+        self.table[i] = Some(Box::new(Node { key, val, next }));
         self.len += 1;
     }
 
@@ -121,7 +129,7 @@ impl<V> Dict<V> {
         loop {
             match link {
                 None => return None,
-                Some(n) if n.hash == hash && n.key.as_bytes() == key => {
+                Some(n) if n.key.as_bytes() == key => {
                     let mut node = link.take().unwrap();
                     *link = node.next.take();
                     self.len -= 1;
@@ -148,7 +156,7 @@ impl<V> Dict<V> {
             let mut cur = slot.take();
             while let Some(mut n) = cur {
                 cur = n.next.take();
-                let j = (n.hash as usize) & mask;
+                let j = (hash_bytes(&n.key) as usize) & mask;
                 n.next = new_table[j].take();
                 new_table[j] = Some(n);
             }
@@ -189,7 +197,7 @@ impl<V> Dict<V> {
 
     /// Mutable variant of `scan` (active expiry uses it to inspect entries).
     pub fn scan_keys(&self, cursor: u64, out: &mut Vec<(u64, Sds)>) -> u64 {
-        self.scan(cursor, |n| out.push((n.hash, n.key.clone())))
+        self.scan(cursor, |n| out.push((n.hash(), n.key.clone())))
     }
 
     /// A random entry: a random non-empty bucket, then a random node in its chain.
@@ -236,8 +244,9 @@ impl<V> Dict<V> {
             let mut cur = slot.take();
             while let Some(mut n) = cur {
                 cur = n.next.take();
-                let Node { key, val, hash, .. } = *n;
-                out.push((key, hash, val));
+                let Node { key, val, .. } = *n;
+                let h = hash_bytes(&key);
+                out.push((key, h, val));
             }
         }
         self.table = Vec::new();
@@ -258,6 +267,13 @@ mod tests {
 
     fn h(k: &[u8]) -> u64 {
         crate::store::hash_bytes(k)
+    }
+
+    #[test]
+    fn node_sizes() {
+        // jemalloc classes: 32 and 64 bytes (the next ones up are 48 and 80).
+        assert_eq!(std::mem::size_of::<Node<crate::store::Entry>>(), 64);
+        assert_eq!(std::mem::size_of::<Node<()>>(), 32);
     }
 
     #[test]

@@ -41,7 +41,13 @@ pub fn hash_bytes(b: &[u8]) -> u64 {
 /// as Redis Cluster's hash tags.
 #[inline]
 pub fn hash_tag(key: &[u8]) -> &[u8] {
-    if let Some(s) = memchr::memchr(b'{', key) {
+    // Most keys are short: a word-at-a-time scan beats memchr's setup there.
+    let open = if key.len() <= 32 {
+        find_short(key, b'{')
+    } else {
+        memchr::memchr(b'{', key)
+    };
+    if let Some(s) = open {
         if let Some(e) = memchr::memchr(b'}', &key[s + 1..]) {
             if e > 0 {
                 return &key[s + 1..s + 1 + e];
@@ -49,6 +55,25 @@ pub fn hash_tag(key: &[u8]) -> &[u8] {
         }
     }
     key
+}
+
+/// The first `b` in a short slice, eight bytes at a time.
+#[inline]
+fn find_short(hay: &[u8], b: u8) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let pat = LO * b as u64;
+    let mut i = 0;
+    while i + 8 <= hay.len() {
+        let w = u64::from_le_bytes(hay[i..i + 8].try_into().unwrap()) ^ pat;
+        // The lowest set bit marks the first zero byte of `w` exactly.
+        let t = w.wrapping_sub(LO) & !w & HI;
+        if t != 0 {
+            return Some(i + (t.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    hay[i..].iter().position(|&c| c == b).map(|p| i + p)
 }
 
 /// A key's place: the shard it lives in and its hash inside the shard's dict.
@@ -87,8 +112,25 @@ pub fn new_lru_word() -> u32 {
     }
 }
 
+/// Redis's LRU_CLOCK_MAX: the clock and entries' LRU words have 24 bits.
+pub const LRU_CLOCK_MAX: u32 = (1 << 24) - 1;
+
 pub fn update_lru_clock() {
-    LRU_CLOCK.store((crate::util::now_ms() / 1000) as u32, Ordering::Relaxed);
+    LRU_CLOCK.store(
+        (crate::util::now_ms() / 1000) as u32 & LRU_CLOCK_MAX,
+        Ordering::Relaxed,
+    );
+}
+
+/// Seconds since an entry's LRU word was set (Redis's estimateObjectIdleTime: the 24-bit
+/// clock wraps every 194 days).
+pub fn lru_idle_secs(lru: u32) -> u64 {
+    let now = lru_clock();
+    if now >= lru {
+        (now - lru) as u64
+    } else {
+        (now + (LRU_CLOCK_MAX - lru)) as u64
+    }
 }
 
 /// A client's WATCH flag: set when a watched key changes, checked by EXEC.
@@ -126,10 +168,10 @@ impl DbShard {
 
     /// Inserts or replaces an entry, keeping the volatile count right.
     pub fn put(&mut self, hash: u64, key: &[u8], entry: Entry) -> Option<Entry> {
-        let volatile = entry.expire_at != 0;
+        let volatile = entry.expire_at() != 0;
         let old = self.dict.insert(hash, key, entry);
         if let Some(o) = &old {
-            if o.expire_at != 0 {
+            if o.expire_at() != 0 {
                 self.volatile -= 1;
             }
         }
@@ -142,7 +184,7 @@ impl DbShard {
     pub fn remove(&mut self, hash: u64, key: &[u8]) -> Option<(Sds, Entry)> {
         let r = self.dict.remove(hash, key);
         if let Some((_, e)) = &r {
-            if e.expire_at != 0 {
+            if e.expire_at() != 0 {
                 self.volatile -= 1;
             }
         }
@@ -153,12 +195,12 @@ impl DbShard {
     pub fn set_expire(&mut self, hash: u64, key: &[u8], at: u64) -> bool {
         match self.dict.get_mut(hash, key) {
             Some(e) => {
-                if e.expire_at == 0 && at != 0 {
+                if e.expire_at() == 0 && at != 0 {
                     self.volatile += 1;
-                } else if e.expire_at != 0 && at == 0 {
+                } else if e.expire_at() != 0 && at == 0 {
                     self.volatile -= 1;
                 }
-                e.expire_at = at;
+                e.set_expire_at(at);
                 true
             }
             None => false,
@@ -291,6 +333,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn find_short_finds_the_first() {
+        for len in 0..=32usize {
+            for at in 0..=len {
+                let mut v: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+                // bytes that differ from '{' by one bit or a borrow away
+                for (i, c) in v.iter_mut().enumerate() {
+                    if i % 3 == 0 {
+                        *c = b'{' - 1;
+                    } else if i % 5 == 0 {
+                        *c = b'{' + 1;
+                    }
+                }
+                if at < len {
+                    v[at] = b'{';
+                    if at + 3 < len {
+                        v[at + 3] = b'{';
+                    }
+                }
+                let want = v.iter().position(|&c| c == b'{');
+                assert_eq!(find_short(&v, b'{'), want, "{v:?}");
+            }
+        }
+    }
+
+    #[test]
     fn hashtags_share_a_shard() {
         let s = Store::new(64, 16);
         assert_eq!(s.shard_of(b"{user1}.a"), s.shard_of(b"{user1}.b"));
@@ -304,9 +371,9 @@ mod tests {
 #[inline]
 pub fn touch_entry(e: &mut Entry, srv: &crate::server::Server) {
     if srv.lfu_policy() {
-        e.lru = lfu::touch(e.lru, srv);
+        e.set_lru(lfu::touch(e.lru(), srv));
     } else {
-        e.lru = lru_clock();
+        e.set_lru(lru_clock());
     }
 }
 

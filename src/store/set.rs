@@ -148,7 +148,7 @@ impl Clone for SetValue {
             SetValue::Table(d) => {
                 let mut n = Dict::new();
                 for e in d.iter() {
-                    n.insert_new(e.hash, e.key.clone(), ());
+                    n.insert_new(e.hash(), e.key.clone(), ());
                 }
                 SetValue::Table(Box::new(n))
             }

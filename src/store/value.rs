@@ -104,8 +104,8 @@ impl StrValue {
 pub enum Value {
     Str(StrValue),
     List(Box<ListValue>),
-    Hash(Box<HashValue>),
-    Set(Box<SetValue>),
+    Hash(HashValue),
+    Set(SetValue),
     ZSet(Box<ZSetValue>),
     Stream(Box<StreamValue>),
 }
@@ -149,25 +149,117 @@ impl Value {
 }
 
 /// One key's entry: value, absolute expiry (Unix ms, 0 = none), and the LRU/LFU word the
-/// eviction policies use (LRU: seconds clock; LFU: 16-bit minutes + 8-bit log counter).
+/// eviction policies use (LRU: 24-bit seconds clock; LFU: 16-bit minutes + 8-bit log
+/// counter; 24 bits as Redis's `robj.lru`).
+///
+/// Expiry and LRU word share one `u64`, so an entry is 32 bytes and a keyspace node 64
+/// (jemalloc's class below 80): bits 0..24 hold the LRU word, bits 24..63 the expiry as an
+/// offset from `EXPIRE_BASE` (+1; 0 = no expiry), which covers 2025..2042. An expiry
+/// outside that range is stored whole with the top bit set; such an entry then has no LRU
+/// word of its own (it reads as just created), the only thing the packing gives up.
 #[derive(Clone, Debug)]
 pub struct Entry {
     pub value: Value,
-    pub expire_at: u64,
-    pub lru: u32,
+    meta: u64,
 }
+
+const LRU_MASK: u64 = (1 << 24) - 1;
+/// 2025-01-01 00:00:00 UTC in Unix ms.
+const EXPIRE_BASE: u64 = 1_735_689_600_000;
+/// Largest packed expiry field (39 bits).
+const EXPIRE_FIELD_MAX: u64 = (1 << 39) - 1;
+const WIDE: u64 = 1 << 63;
 
 impl Entry {
     pub fn new(value: Value) -> Entry {
         Entry {
             value,
-            expire_at: 0,
-            lru: super::new_lru_word(),
+            meta: super::new_lru_word() as u64 & LRU_MASK,
+        }
+    }
+
+    /// Absolute expiry in Unix ms, 0 = none.
+    #[inline]
+    pub fn expire_at(&self) -> u64 {
+        if self.meta & WIDE != 0 {
+            self.meta & !WIDE
+        } else {
+            match self.meta >> 24 {
+                0 => 0,
+                f => EXPIRE_BASE + f - 1,
+            }
+        }
+    }
+
+    pub fn set_expire_at(&mut self, at: u64) {
+        let lru = self.lru() as u64 & LRU_MASK;
+        self.meta = if at == 0 {
+            lru
+        } else if at >= EXPIRE_BASE && at - EXPIRE_BASE < EXPIRE_FIELD_MAX {
+            ((at - EXPIRE_BASE + 1) << 24) | lru
+        } else {
+            // Expiry times are at most i64::MAX (Redis's limit), so 63 bits hold them.
+            WIDE | at.min(i64::MAX as u64)
+        };
+    }
+
+    /// The LRU/LFU word (24 bits).
+    #[inline]
+    pub fn lru(&self) -> u32 {
+        if self.meta & WIDE != 0 {
+            super::new_lru_word() & LRU_MASK as u32
+        } else {
+            (self.meta & LRU_MASK) as u32
+        }
+    }
+
+    #[inline]
+    pub fn set_lru(&mut self, word: u32) {
+        if self.meta & WIDE == 0 {
+            self.meta = (self.meta & !LRU_MASK) | (word as u64 & LRU_MASK);
         }
     }
 
     #[inline]
     pub fn is_expired(&self, now: u64) -> bool {
-        self.expire_at != 0 && self.expire_at <= now
+        let at = self.expire_at();
+        at != 0 && at <= now
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_packing() {
+        assert_eq!(std::mem::size_of::<Entry>(), 32);
+        let mut e = Entry::new(Value::str(b"x"));
+        e.set_lru(0xabcdef);
+        for at in [
+            0,
+            1,
+            EXPIRE_BASE - 1,
+            EXPIRE_BASE,
+            EXPIRE_BASE + 1,
+            1_764_000_000_123,
+            EXPIRE_BASE + EXPIRE_FIELD_MAX - 2,
+            EXPIRE_BASE + EXPIRE_FIELD_MAX - 1,
+            EXPIRE_BASE + EXPIRE_FIELD_MAX,
+            i64::MAX as u64,
+        ] {
+            e.set_expire_at(0);
+            e.set_lru(0xabcdef);
+            e.set_expire_at(at);
+            assert_eq!(e.expire_at(), at, "{at}");
+            let packed = at == 0 || (EXPIRE_BASE..EXPIRE_BASE + EXPIRE_FIELD_MAX).contains(&at);
+            assert_eq!(e.lru() == 0xabcdef, packed, "{at}");
+        }
+        e.set_expire_at(1_764_000_000_123);
+        e.set_lru(0x123456);
+        assert_eq!(e.expire_at(), 1_764_000_000_123);
+        assert_eq!(e.lru(), 0x123456);
+        assert!(e.is_expired(1_764_000_000_123));
+        assert!(!e.is_expired(1_764_000_000_122));
     }
 }
