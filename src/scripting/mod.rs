@@ -94,6 +94,8 @@ pub struct Scripting {
     /// The globals' backing table in the Lua registry (`luaL_ref`), for setting KEYS/ARGV
     /// with the raw API.
     globals_ref: i32,
+    /// KEYS/ARGV are set in the globals (by an EVAL since the last FCALL cleared them).
+    keys_set: AtomicBool,
 }
 
 /// How a script was invoked.
@@ -135,6 +137,7 @@ impl Scripting {
             vm: Mutex::new(vm),
             busy,
             globals_ref,
+            keys_set: AtomicBool::new(false),
         }
     }
 
@@ -292,18 +295,22 @@ impl Scripting {
         let result = (|| {
             if is_function {
                 // Functions get keys and args as parameters; no KEYS/ARGV globals.
-                let (k, a): (Table, Table) = unsafe {
-                    lua.exec_raw(globals, |l| {
-                        clear_keys_argv(l);
-                        ffi::lua_settop(l, 0);
-                        push_bytes_table(l, keys);
-                        push_bytes_table(l, argv);
-                    })?
-                };
+                // Only an EVAL since the last FCALL left them there.
+                if self.keys_set.swap(false, Ordering::Relaxed) {
+                    unsafe {
+                        lua.exec_raw::<()>(globals, |l| {
+                            clear_keys_argv(l);
+                            ffi::lua_settop(l, 0);
+                        })?
+                    };
+                }
+                let k = bytes_table(lua, keys)?;
+                let a = bytes_table(lua, argv)?;
                 func.call::<LuaValue>((k, a))
             } else {
                 // Straight on the state: no protected call (a closure, i.e. garbage, per
                 // run); like mlua's own table creation when no memory limit is set.
+                self.keys_set.store(true, Ordering::Relaxed);
                 let gref = self.globals_ref;
                 let done = lua.exec_raw_lua(|raw| unsafe {
                     let l = raw.state();
@@ -437,6 +444,14 @@ fn compile(lua: &Lua, body: &[u8]) -> Result<Function, Reply> {
         })
 }
 
+fn bytes_table(lua: &Lua, items: &[Bytes]) -> mlua::Result<Table> {
+    let t = lua.create_table_with_capacity(items.len(), 0)?;
+    for (i, b) in items.iter().enumerate() {
+        t.raw_set(i + 1, lua.create_string(b)?)?;
+    }
+    Ok(t)
+}
+
 /// The current line of the script, for error messages (`on @user_script:N.`).
 pub(crate) fn current_line(lua: &Lua) -> i64 {
     for level in 1..4 {
@@ -539,16 +554,14 @@ fn redis_call(
     if cmd.has(flags::NOSCRIPT) {
         return fail(lua, "ERR This Redis command is not allowed from script");
     }
-    if cmd.is_write() {
-        if st.mode == Mode::ReadOnly {
-            return fail(
-                lua,
-                "ERR Write commands are not allowed from read-only scripts.",
-            );
-        }
+    if cmd.is_write() && st.mode == Mode::ReadOnly {
+        return fail(
+            lua,
+            "ERR Write commands are not allowed from read-only scripts.",
+        );
     }
     let wrote = srv.scripting.busy.wrote.load(Ordering::Relaxed);
-    if let Err(e) = crate::memory::script_may_call(srv, &cmd, st.oom_at_start, wrote) {
+    if let Err(e) = crate::memory::script_may_call(srv, cmd, st.oom_at_start, wrote) {
         return fail(lua, e);
     }
     if cmd.is_write() {
