@@ -88,12 +88,19 @@ impl<'a> Locks<'a> {
         busy: &crate::scripting::Busy,
     ) -> bool {
         debug_assert!(self.held.is_empty());
-        if shards.len() > 1 {
+        // Already strictly ascending (LockMode::All, one key) needs no sort.
+        if shards.len() > 1 && !shards.windows(2).all(|w| w[0] < w[1]) {
             shards.sort_unstable();
             shards.dedup();
         }
         let store = self.store;
+        // Scripts lock every shard: size the guard list once instead of growing it.
+        self.held.reserve(shards.len());
         for &s in shards.iter() {
+            if let Some(g) = store.try_lock(s) {
+                self.held.push((s, g));
+                continue;
+            }
             loop {
                 if let Some(g) = store.try_lock_for(s, std::time::Duration::from_millis(5)) {
                     self.held.push((s, g));
