@@ -985,7 +985,7 @@ fn evict_key(srv: &Server, policy: Policy, c: Candidate, lazy: bool, decay: u32)
     let kb = Bytes::copy_from_slice(key.as_bytes());
     // Redis's propagateDeletion: UNLINK when the eviction frees lazily.
     let verb: &'static [u8] = if lazy { b"UNLINK" } else { b"DEL" };
-    srv.propagate_effect(c.db, vec![Bytes::from_static(verb), kb.clone()]);
+    srv.propagate_effect(c.db, &[Bytes::from_static(verb), kb.clone()]);
     drop(g);
     srv.stats.evicted_keys.fetch_add(1, Ordering::Relaxed);
     let _ = CACHED.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| {

@@ -87,6 +87,23 @@ pub fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
+static COARSE_MS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Unix time in milliseconds as of the cron's last tick (at most 1/hz old): for
+/// bookkeeping that only needs seconds (a client's last interaction), without a clock
+/// read per request.
+pub fn coarse_now_ms() -> u64 {
+    match COARSE_MS.load(std::sync::atomic::Ordering::Relaxed) {
+        0 => now_ms(),
+        t => t,
+    }
+}
+
+/// Refreshes `coarse_now_ms` (the cron, every tick).
+pub fn update_coarse_clock() {
+    COARSE_MS.store(now_ms(), std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Current Unix time in microseconds.
 pub fn now_us() -> u64 {
     SystemTime::now()

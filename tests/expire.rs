@@ -325,3 +325,37 @@ fn debug_set_active_expire_disables_cycle() {
     q(&mut c, &["SET", "k", "v", "PX", "10"]);
     assert!(eventually(|| q(&mut c, &["DBSIZE"]) == Value::Int(0)));
 }
+
+/// INFO keyspace `avg_ttl`: the active cycle's running estimate of the remaining TTL in
+/// milliseconds (0 until it has sampled, as in Redis).
+#[test]
+fn info_keyspace_reports_avg_ttl() {
+    let s = TestServer::start();
+    let mut c = s.conn();
+    for i in 0..20 {
+        q(&mut c, &["SET", &format!("k{i}"), "v", "EX", "100"]);
+    }
+    q(&mut c, &["SET", "persistent", "v"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let avg = loop {
+        let info = match q(&mut c, &["INFO", "keyspace"]) {
+            Value::BulkString(b) => String::from_utf8(b).unwrap(),
+            v => panic!("{v:?}"),
+        };
+        let line = info
+            .lines()
+            .find(|l| l.starts_with("db0:"))
+            .unwrap()
+            .to_string();
+        assert!(
+            line.starts_with("db0:keys=21,expires=20,avg_ttl="),
+            "{line}"
+        );
+        let avg: u64 = line.rsplit('=').next().unwrap().parse().unwrap();
+        if avg > 0 || Instant::now() > deadline {
+            break avg;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!((80_000..=100_000).contains(&avg), "avg_ttl={avg}");
+}

@@ -37,6 +37,9 @@ pub enum LockMode {
 pub struct Locks<'a> {
     store: &'a crate::store::Store,
     held: smallvec::SmallVec<[(usize, MutexGuard<'a, Shard>); 8]>,
+    /// Index in `held` of the shard used last (a handler touches the same shard several
+    /// times in a row: lookup, write, modified); only a hint, checked before use.
+    last: usize,
 }
 
 impl<'a> Locks<'a> {
@@ -44,6 +47,7 @@ impl<'a> Locks<'a> {
         Locks {
             store,
             held: smallvec::SmallVec::new(),
+            last: 0,
         }
     }
 
@@ -56,7 +60,11 @@ impl<'a> Locks<'a> {
         shards.sort_unstable();
         shards.dedup();
         let held = shards.into_iter().map(|s| (s, store.lock(s))).collect();
-        Locks { store, held }
+        Locks {
+            store,
+            held,
+            last: 0,
+        }
     }
 
     /// Like `acquire`, but gives up (releasing what it took) while a script has been
@@ -64,25 +72,47 @@ impl<'a> Locks<'a> {
     /// worker thread behind the script.
     pub fn acquire_unless_busy(
         store: &'a crate::store::Store,
-        shards: impl IntoIterator<Item = usize>,
+        mut shards: smallvec::SmallVec<[usize; 16]>,
         busy: &crate::scripting::Busy,
     ) -> Option<Locks<'a>> {
-        let mut shards: smallvec::SmallVec<[usize; 16]> = shards.into_iter().collect();
-        shards.sort_unstable();
-        shards.dedup();
-        let mut held = smallvec::SmallVec::new();
-        for s in shards {
+        let mut locks = Locks::none(store);
+        locks.lock_unless_busy(&mut shards, busy).then_some(locks)
+    }
+
+    /// `acquire_unless_busy` in place, for guards that hold nothing yet (the dispatcher's
+    /// `Ctx`: no moving of the guard list around). `shards` is sorted and deduplicated.
+    /// On false (a busy script) nothing is held.
+    pub fn lock_unless_busy(
+        &mut self,
+        shards: &mut smallvec::SmallVec<[usize; 16]>,
+        busy: &crate::scripting::Busy,
+    ) -> bool {
+        debug_assert!(self.held.is_empty());
+        // Already strictly ascending (LockMode::All, one key) needs no sort.
+        if shards.len() > 1 && !shards.windows(2).all(|w| w[0] < w[1]) {
+            shards.sort_unstable();
+            shards.dedup();
+        }
+        let store = self.store;
+        // Scripts lock every shard: size the guard list once instead of growing it.
+        self.held.reserve(shards.len());
+        for &s in shards.iter() {
+            if let Some(g) = store.try_lock(s) {
+                self.held.push((s, g));
+                continue;
+            }
             loop {
                 if let Some(g) = store.try_lock_for(s, std::time::Duration::from_millis(5)) {
-                    held.push((s, g));
+                    self.held.push((s, g));
                     break;
                 }
                 if busy.is_busy() {
-                    return None;
+                    self.held.clear();
+                    return false;
                 }
             }
         }
-        Some(Locks { store, held })
+        true
     }
 
     pub fn all(store: &'a crate::store::Store) -> Locks<'a> {
@@ -122,8 +152,18 @@ impl<'a> Locks<'a> {
         self.held.len() == self.store.nshards()
     }
 
+    #[inline]
     fn shard(&mut self, idx: usize) -> &mut Shard {
+        if self.held.get(self.last).is_some_and(|(s, _)| *s == idx) {
+            return &mut self.held[self.last].1;
+        }
+        self.shard_slow(idx)
+    }
+
+    #[inline(never)]
+    fn shard_slow(&mut self, idx: usize) -> &mut Shard {
         if let Some(p) = self.held.iter().position(|(s, _)| *s == idx) {
+            self.last = p;
             return &mut self.held[p].1;
         }
         // A handler touched a key its key specs didn't declare. Taking the lock is only
@@ -195,15 +235,28 @@ pub struct Ctx<'a> {
     /// Inside EXEC/a script: whether MULTI was already fed to AOF/replicas, so the
     /// effects of the whole transaction replay atomically (closed by EXEC).
     pub multi_emitted: bool,
+    /// The position of the command's first key, computed by the dispatcher for locking:
+    /// (address, length) of that argument's bytes and its position. See `remember_pos`.
+    first_key: Option<(usize, usize, KeyPos)>,
 }
 
 impl<'a> Ctx<'a> {
     pub fn new(srv: &'a Server, client: &'a mut Client, locks: Locks<'a>) -> Ctx<'a> {
+        let mut ctx = Ctx::unlocked(srv, client);
+        ctx.locks = locks;
+        ctx.now = crate::util::now_ms();
+        ctx
+    }
+
+    /// A context holding no locks and no clock reading yet: the dispatcher locks into
+    /// `ctx.locks` in place, then sets `now` (after any wait for the locks, as before).
+    #[inline]
+    pub fn unlocked(srv: &'a Server, client: &'a mut Client) -> Ctx<'a> {
         Ctx {
             srv,
             client,
-            locks,
-            now: crate::util::now_ms(),
+            locks: Locks::none(&srv.store),
+            now: 0,
             dirty: 0,
             events: Vec::new(),
             propagate: Propagate::AsIs,
@@ -212,7 +265,17 @@ impl<'a> Ctx<'a> {
             in_exec: false,
             block_atomic: None,
             multi_emitted: false,
+            first_key: None,
         }
+    }
+
+    /// Remembers the position of a key argument so that `pos` needn't hash it again.
+    /// `key` must be one of the arguments of the command this context runs, alive for
+    /// the context's whole life (the dispatcher's case): then no other bytes can share
+    /// its address and length, so a match by address is a match by content.
+    #[inline]
+    pub fn remember_pos(&mut self, key: &Bytes, pos: KeyPos) {
+        self.first_key = Some((key.as_ptr() as usize, key.len(), pos));
     }
 
     pub fn db_index(&self) -> usize {
@@ -223,7 +286,13 @@ impl<'a> Ctx<'a> {
         self.client.proto >= 3
     }
 
+    #[inline]
     pub fn pos(&self, key: &[u8]) -> KeyPos {
+        if let Some((addr, len, pos)) = self.first_key {
+            if key.as_ptr() as usize == addr && key.len() == len {
+                return pos;
+            }
+        }
         self.srv.store.pos(key)
     }
 

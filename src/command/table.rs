@@ -183,6 +183,13 @@ impl CommandSpec {
     }
 
     /// Positions of the key arguments, from the key specs (Redis's getKeysUsingKeySpecs).
+    /// Calls `f` with each key position (the same positions `key_positions` lists), for
+    /// callers that only need to map them (no intermediate list).
+    #[inline]
+    pub fn each_key_position(&self, args: &[bytes::Bytes], mut f: impl FnMut(usize)) {
+        self.for_each_key(args, |i, _| f(i));
+    }
+
     pub fn key_positions(&self, args: &[bytes::Bytes]) -> KeyPositions {
         let mut out = KeyPositions::new();
         self.for_each_key(args, |i, _| out.push(i));
@@ -407,6 +414,20 @@ impl Registry {
 
 pub struct CommandTable {
     cmds: AHashMap<String, Arc<CommandSpec>>,
+    /// The same commands in an open-addressed table hashed by case-folded name, so the
+    /// per-request lookup neither copies, lowercases nor validates the name first.
+    slots: Box<[Option<Arc<CommandSpec>>]>,
+}
+
+/// FNV-1a over the name with ASCII letters folded to lowercase (`| 0x20` also folds a few
+/// non-letters together; the name comparison after the probe sorts those out).
+#[inline]
+fn name_hash(name: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in name {
+        h = (h ^ (b | 0x20) as u64).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h ^ (h >> 29)
 }
 
 /// Placeholder handler for container commands (their subcommands do the work).
@@ -461,9 +482,18 @@ impl CommandTable {
                 .subcommands
                 .insert(child, Arc::new(s));
         }
-        CommandTable {
-            cmds: top.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
+        let cmds: AHashMap<String, Arc<CommandSpec>> =
+            top.into_iter().map(|(k, v)| (k, Arc::new(v))).collect();
+        let size = (cmds.len() * 4).next_power_of_two().max(64);
+        let mut slots: Box<[Option<Arc<CommandSpec>>]> = vec![None; size].into_boxed_slice();
+        for (name, spec) in &cmds {
+            let mut i = name_hash(name.as_bytes()) as usize & (size - 1);
+            while slots[i].is_some() {
+                i = (i + 1) & (size - 1);
+            }
+            slots[i] = Some(spec.clone());
         }
+        CommandTable { cmds, slots }
     }
 
     /// Looks up a top-level command by its (any-case) name.
@@ -471,11 +501,15 @@ impl CommandTable {
         if name.len() > 64 {
             return None;
         }
-        let mut buf = [0u8; 64];
-        let l = &mut buf[..name.len()];
-        l.copy_from_slice(name);
-        l.make_ascii_lowercase();
-        std::str::from_utf8(l).ok().and_then(|s| self.cmds.get(s))
+        let mask = self.slots.len() - 1;
+        let mut i = name_hash(name) as usize & mask;
+        loop {
+            match &self.slots[i] {
+                None => return None,
+                Some(spec) if spec.name.as_bytes().eq_ignore_ascii_case(name) => return Some(spec),
+                Some(_) => i = (i + 1) & mask,
+            }
+        }
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Arc<CommandSpec>> {
@@ -531,6 +565,22 @@ mod tests {
 
     fn args(s: &str) -> Vec<Bytes> {
         s.split(' ').map(|x| Bytes::from(x.to_string())).collect()
+    }
+
+    #[test]
+    fn lookup_any_case() {
+        let t = crate::commands::build_table();
+        assert!(t.len() > 200);
+        for c in t.iter() {
+            assert_eq!(t.get(c.name.as_bytes()).unwrap().name, c.name);
+            let upper = c.name.to_ascii_uppercase();
+            assert_eq!(t.get(upper.as_bytes()).unwrap().name, c.name);
+        }
+        assert!(t.get(b"nosuchcommand").is_none());
+        assert!(t.get(b"").is_none());
+        assert!(t.get(b"GET\xff").is_none());
+        assert!(t.get(b"gEt").is_some());
+        assert!(t.get(b"ge").is_none());
     }
 
     #[test]

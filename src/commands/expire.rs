@@ -41,10 +41,7 @@ pub fn remove_expired(
     } else {
         b"DEL"
     };
-    srv.propagate_effect(
-        db,
-        vec![Bytes::from_static(verb), Bytes::copy_from_slice(key)],
-    );
+    srv.propagate_effect(db, &[Bytes::from_static(verb), Bytes::copy_from_slice(key)]);
     part.touch_watched(key);
     Some(Event {
         flag: notify::EXPIRED,
@@ -335,6 +332,7 @@ impl ActiveExpire {
                     }
                     let now = crate::util::now_ms();
                     let mut sampled = 0;
+                    let (mut ttl_sum, mut ttl_samples) = (0u64, 0u64);
                     let mut expired: Vec<(u64, Sds)> = Vec::new();
                     let mut cursor = part.expire_cursor;
                     let mut buckets = 0;
@@ -345,6 +343,9 @@ impl ActiveExpire {
                                 sampled += 1;
                                 if node.val.expire_at() <= now {
                                     expired.push((node.hash(), node.key.clone()));
+                                } else {
+                                    ttl_sum += node.val.expire_at() - now;
+                                    ttl_samples += 1;
                                 }
                             }
                         });
@@ -354,6 +355,14 @@ impl ActiveExpire {
                         }
                     }
                     part.expire_cursor = cursor;
+                    if ttl_samples > 0 {
+                        // Redis's activeExpireCycle: a 2% moving average of the samples.
+                        let avg = ttl_sum / ttl_samples;
+                        if part.avg_ttl == 0 {
+                            part.avg_ttl = avg;
+                        }
+                        part.avg_ttl = (part.avg_ttl / 50) * 49 + avg / 50;
+                    }
                     let nexp = expired.len();
                     for (h, k) in expired {
                         if let Some(ev) = remove_expired(srv, part, db, h, &k) {

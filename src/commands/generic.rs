@@ -296,6 +296,7 @@ fn swapdb(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             std::mem::swap(&mut x.dict, &mut y.dict);
             std::mem::swap(&mut x.volatile, &mut y.volatile);
             std::mem::swap(&mut x.expire_cursor, &mut y.expire_cursor);
+            std::mem::swap(&mut x.avg_ttl, &mut y.avg_ttl);
         });
     }
     ctx.dirty += 1;

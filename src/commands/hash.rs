@@ -103,8 +103,7 @@ fn hset(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let lim = limits(ctx);
     let key = &args[1];
     let r = write_hash(ctx, key, true, |h| {
-        let fv: Vec<&[u8]> = args[2..].iter().map(|a| &a[..]).collect();
-        h.try_conversion(&fv, lim);
+        h.try_conversion(&args[2..], lim);
         let mut created = 0;
         for p in args[2..].chunks(2) {
             if h.set(&p[0], &p[1], lim) {

@@ -48,14 +48,20 @@ pub fn info(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let mut keyspace = Vec::new();
     if wanted.contains(&"keyspace") {
         let ndbs = ctx.srv.store.ndbs();
-        let mut counts = vec![(0usize, 0usize); ndbs];
+        // (keys, expires, sum of avg_ttl x volatile keys over shards)
+        let mut counts = vec![(0usize, 0usize, 0u128); ndbs];
         ctx.for_each_shard(|shard| {
             for (db, c) in counts.iter_mut().enumerate() {
-                c.0 += shard.dbs[db].len();
-                c.1 += shard.dbs[db].volatile;
+                let part = &shard.dbs[db];
+                c.0 += part.len();
+                c.1 += part.volatile;
+                c.2 += part.avg_ttl as u128 * part.volatile as u128;
             }
         });
-        keyspace = counts;
+        keyspace = counts
+            .into_iter()
+            .map(|(keys, expires, w)| (keys, expires, (w / expires.max(1) as u128) as u64))
+            .collect();
     }
     let text = render(ctx.srv, &wanted, &keyspace);
     Reply::Verbatim("txt", Bytes::from(text))
@@ -63,7 +69,7 @@ pub fn info(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 
 /// Renders the requested sections (in Redis's order, each once).
 /// `keyspace`: (keys, keys with an expiry) per database.
-pub fn render(srv: &Server, wanted: &[&str], keyspace: &[(usize, usize)]) -> String {
+pub fn render(srv: &Server, wanted: &[&str], keyspace: &[(usize, usize, u64)]) -> String {
     let mut out = String::new();
     for (name, _) in SECTIONS {
         if !wanted.contains(name) {
@@ -542,10 +548,12 @@ fn errorstats(srv: &Server, o: &mut String) {
     }
 }
 
-fn keyspace_section(counts: &[(usize, usize)], o: &mut String) {
-    for (db, (keys, expires)) in counts.iter().enumerate() {
+/// Per database: keys, keys with an expiry, and the shards' avg_ttl estimates weighted by
+/// their keys with an expiry.
+fn keyspace_section(counts: &[(usize, usize, u64)], o: &mut String) {
+    for (db, (keys, expires, avg_ttl)) in counts.iter().enumerate() {
         if *keys > 0 {
-            let _ = writeln!(o, "db{db}:keys={keys},expires={expires},avg_ttl=0");
+            let _ = writeln!(o, "db{db}:keys={keys},expires={expires},avg_ttl={avg_ttl}");
         }
     }
 }

@@ -231,7 +231,7 @@ fn run(ctx: &mut Ctx, args: &[Bytes], by_sha: bool, mode: Mode) -> Reply {
     let srv = ctx.srv;
     let sha;
     let script = if by_sha {
-        sha = String::from_utf8_lossy(&args[1]).into_owned();
+        sha = String::from_utf8_lossy(&args[1]);
         ScriptRef::Sha(&sha)
     } else {
         ScriptRef::Body(&args[1])

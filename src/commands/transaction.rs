@@ -92,7 +92,7 @@ fn exec(ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
         replies.push(dispatch::call_locked(ctx, cmd, args));
     }
     if ctx.multi_emitted {
-        srv.propagate_effect(ctx.client.db, vec![Bytes::from_static(b"EXEC")]);
+        srv.propagate_effect(ctx.client.db, &[Bytes::from_static(b"EXEC")]);
         ctx.multi_emitted = false;
     }
     ctx.in_exec = false;

@@ -131,6 +131,16 @@ pub fn parse_double(b: &[u8]) -> Option<f64> {
     if b.is_empty() || b[0].is_ascii_whitespace() {
         return None;
     }
+    // Plain integers of up to 15 digits (the usual scores) are exact doubles: strtod
+    // gives the same value (including -0 for "-0"), so skip its NUL-terminated copy.
+    let (neg, digits) = match b[0] {
+        b'-' => (true, &b[1..]),
+        _ => (false, b),
+    };
+    if !digits.is_empty() && digits.len() <= 15 && digits.iter().all(u8::is_ascii_digit) {
+        let n = digits.iter().fold(0u64, |n, &c| n * 10 + (c - b'0') as u64) as f64;
+        return Some(if neg { -n } else { n });
+    }
     let (v, used) = c_strtod(b);
     if used != b.len() || v.is_nan() || out_of_range(b, v) {
         return None;
@@ -1477,6 +1487,38 @@ mod tests {
     }
     fn ev(r: &Ran) -> Vec<&str> {
         r.events.iter().map(|s| s.as_str()).collect()
+    }
+
+    #[test]
+    fn parse_double_integer_fast_path_matches_strtod() {
+        for t in [
+            "0",
+            "-0",
+            "7",
+            "-7",
+            "007",
+            "123456789012345",
+            "-999999999999999",
+            "10",
+            "1e3",
+            "1234567890123456",
+            "-",
+            "",
+            "+5",
+            "1.5",
+            " 1",
+            "5 ",
+        ] {
+            let b = t.as_bytes();
+            let general = if b.is_empty() || b[0].is_ascii_whitespace() {
+                None
+            } else {
+                let (v, used) = super::c_strtod(b);
+                (used == b.len() && !v.is_nan() && !super::out_of_range(b, v)).then_some(v)
+            };
+            let fast = super::parse_double(b);
+            assert_eq!(fast.map(f64::to_bits), general.map(f64::to_bits), "{t:?}");
+        }
     }
 
     #[test]

@@ -91,6 +91,9 @@ impl RequestParser {
             if buf[0] != b'*' {
                 return parse_inline(buf);
             }
+            if let Some(args) = parse_complete(buf, limits) {
+                return Ok(Some(args));
+            }
             let Some(cr) = find_crlf(buf) else {
                 if buf.len() > INLINE_MAX {
                     return Err(ParseError("too big mbulk count string".into()));
@@ -171,6 +174,86 @@ impl RequestParser {
         self.args_bytes = 0;
         Ok(Some(std::mem::take(&mut self.args)))
     }
+}
+
+/// Reads a canonical positive decimal (`1`..`999999999`, or `0` when `zero_ok`) followed
+/// by CRLF at `buf[*pos..]`; advances `pos` past the CRLF. None for anything else (the
+/// general path then parses it and produces the exact error, or waits for more input).
+#[inline(always)]
+fn header_num(buf: &[u8], pos: &mut usize, zero_ok: bool) -> Option<usize> {
+    let mut i = *pos;
+    let first = *buf.get(i)?;
+    let mut n = match first {
+        b'1'..=b'9' => (first - b'0') as usize,
+        b'0' if zero_ok => {
+            if buf.get(i + 1) != Some(&b'\r') || buf.get(i + 2) != Some(&b'\n') {
+                return None;
+            }
+            *pos = i + 3;
+            return Some(0);
+        }
+        _ => return None,
+    };
+    i += 1;
+    let limit = i + 8;
+    loop {
+        let c = *buf.get(i)?;
+        match c {
+            b'0'..=b'9' if i < limit => n = n * 10 + (c - b'0') as usize,
+            b'\r' => break,
+            _ => return None,
+        }
+        i += 1;
+    }
+    if buf.get(i + 1) != Some(&b'\n') {
+        return None;
+    }
+    *pos = i + 2;
+    Some(n)
+}
+
+/// The fast path for the common case: a whole, well-formed multibulk request already in
+/// the buffer. Returns None (consuming nothing) whenever anything is unusual (incomplete,
+/// malformed, over a limit); the general parser then handles it exactly as before.
+/// The request is split off once and its arguments are slices of it (no per-argument
+/// scanning calls, no per-argument split of the read buffer).
+fn parse_complete(buf: &mut BytesMut, limits: &Limits) -> Option<Vec<Bytes>> {
+    let b: &[u8] = buf;
+    let mut pos = 1;
+    let n = header_num(b, &mut pos, false)?;
+    if n > limits.max_multibulk_len || (limits.unauthenticated && n > 10) || n > 1024 * 1024 {
+        return None;
+    }
+    let mut spans: smallvec::SmallVec<[(u32, u32); 24]> = smallvec::SmallVec::new();
+    for _ in 0..n {
+        if *b.get(pos)? != b'$' {
+            return None;
+        }
+        pos += 1;
+        let l = header_num(b, &mut pos, true)?;
+        if l > limits.max_bulk_len || (limits.unauthenticated && l > 16384) {
+            return None;
+        }
+        let end = pos.checked_add(l)?;
+        // The payload is followed by two bytes Redis skips without checking.
+        if end + 2 > b.len() || end + 2 > u32::MAX as usize {
+            return None;
+        }
+        spans.push((pos as u32, l as u32));
+        pos = end + 2;
+    }
+    let (&(last_start, last_len), rest) = spans.split_last()?;
+    let mut whole = buf.split_to(pos).freeze();
+    let mut args = Vec::with_capacity(n);
+    for &(start, len) in rest {
+        let start = start as usize;
+        args.push(whole.slice(start..start + len as usize));
+    }
+    // The last argument is the request itself, trimmed (one reference count less).
+    whole.advance(last_start as usize);
+    whole.truncate(last_len as usize);
+    args.push(whole);
+    Some(args)
 }
 
 fn parse_inline(buf: &mut BytesMut) -> Result<Option<Vec<Bytes>>, ParseError> {
@@ -325,6 +408,61 @@ mod tests {
             }
         }
         assert_eq!(got.unwrap()[2], Bytes::from("va\r\nl"));
+    }
+
+    #[test]
+    fn fast_path_matches_incremental() {
+        let mut input = b"*3\r\n$0\r\n\r\n$4\r\na\r\nb\r\n$10\r\n0123456789\r\n".to_vec();
+        let mut big = b"*40\r\n".to_vec();
+        for i in 0..40 {
+            let a = format!("arg{i}");
+            big.extend_from_slice(format!("${}\r\n{a}\r\n", a.len()).as_bytes());
+        }
+        input.extend_from_slice(&big);
+        let whole = parse_all(&input).unwrap();
+        assert_eq!(whole.len(), 2);
+        assert_eq!(
+            whole[0],
+            vec![
+                Bytes::new(),
+                Bytes::from("a\r\nb"),
+                Bytes::from("0123456789")
+            ]
+        );
+        assert_eq!(whole[1].len(), 40);
+        assert_eq!(whole[1][39], Bytes::from("arg39"));
+        let mut p = RequestParser::new();
+        let mut buf = BytesMut::new();
+        let mut got = vec![];
+        for &b in input.iter() {
+            buf.extend_from_slice(&[b]);
+            while let Some(a) = p.parse(&mut buf, &Limits::default()).unwrap() {
+                got.push(a);
+            }
+        }
+        assert_eq!(got, whole);
+        // Non-canonical numbers and limits still get the general path's answers.
+        assert_eq!(
+            parse_all(b"*01\r\n$1\r\na\r\n").unwrap_err().0,
+            "invalid multibulk length"
+        );
+        assert_eq!(
+            parse_all(b"*1\r\n$01\r\na\r\n").unwrap_err().0,
+            "invalid bulk length"
+        );
+        let unauth = Limits {
+            unauthenticated: true,
+            ..Limits::default()
+        };
+        let mut p = RequestParser::new();
+        let mut buf = BytesMut::from(&b"*11\r\n"[..]);
+        for _ in 0..11 {
+            buf.extend_from_slice(b"$1\r\na\r\n");
+        }
+        assert_eq!(
+            p.parse(&mut buf, &unauth).unwrap_err().0,
+            "unauthenticated multibulk length"
+        );
     }
 
     #[test]

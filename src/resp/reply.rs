@@ -230,6 +230,19 @@ pub fn format_double(d: f64) -> String {
             "0".into()
         };
     }
+    if d.abs() < 1e8 && d == d.trunc() {
+        // An integer with at most 8 digits (so fewer than 8 trailing zeros) prints in
+        // plain notation: the same text as below, without the float formatting machinery.
+        let mut buf = itoa_buf();
+        let s = fmt_i64(&mut buf, d as i64);
+        return std::str::from_utf8(s).expect("ASCII digits").to_owned();
+    }
+    format_double_general(d)
+}
+
+/// `format_double` for a finite, non-zero value (any value: also the integers that
+/// `format_double` prints itself).
+fn format_double_general(d: f64) -> String {
     // Rust's `{:e}` gives the shortest round-trip digits: "1.2345e-7".
     let sci = format!("{:e}", d.abs());
     let (mant, exp10) = sci.split_once('e').unwrap_or((&sci, "0"));
@@ -302,6 +315,24 @@ mod tests {
         assert_eq!(format_double(0.0001), "0.0001");
         assert_eq!(format_double(1e20), "1e+20");
         assert_eq!(format_double(1e7), "10000000");
+        assert_eq!(format_double(1e8), "1e+8");
+        for i in (-100_000_000i64..=100_000_000).step_by(9_973).chain([
+            -99_999_999,
+            -10_000_000,
+            -1,
+            1,
+            10,
+            99_999_999,
+            10_000_000,
+        ]) {
+            if i != 0 {
+                assert_eq!(
+                    format_double(i as f64),
+                    format_double_general(i as f64),
+                    "{i}"
+                );
+            }
+        }
         assert_eq!(format_double(f64::INFINITY), "inf");
         assert_eq!(format_double(3.0e-10), "3e-10");
     }

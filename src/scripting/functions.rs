@@ -284,6 +284,15 @@ impl Scripting {
                 Reply::Error(format!("ERR Error compiling function: {msg}").into())
             })?;
         let out = RefCell::new(BTreeMap::new());
+        // Library code runs without redis.call/pcall/setresp (they exist only while a
+        // script or function runs).
+        let mut api = Vec::new();
+        for name in ["call", "pcall", "setresp"] {
+            if let Ok(f) = redis.raw_get::<LuaValue>(name) {
+                api.push((name, f));
+            }
+            let _ = redis.raw_remove(name);
+        }
         let r = lua.scope(|scope| {
             let reg =
                 scope.create_function(|lua, args: mlua::MultiValue| register(lua, args, &out))?;
@@ -293,6 +302,9 @@ impl Scripting {
             r
         });
         let _ = redis.raw_remove("register_function");
+        for (name, f) in api {
+            let _ = redis.raw_set(name, f);
+        }
         if let Err(e) = r {
             return Err(load_error(&e));
         }
@@ -483,7 +495,6 @@ impl Scripting {
                     .iter()
                     .find(|(k, _)| k.eq_ignore_ascii_case(&name))
             })
-            .map(|(k, f)| (k.clone(), f.clone()))
         else {
             return Reply::err("ERR Function not found");
         };
@@ -503,10 +514,18 @@ impl Scripting {
             return Reply::err(crate::memory::OOM_ERROR);
         }
         *RUNNING.lock() = Some((name.clone(), args.to_vec(), crate::util::now_ms()));
-        let globals = vm.globals.clone();
-        let redis = vm.redis.clone();
+        let name = name.as_str();
         let r = self.run(
-            ctx, &vm.lua, &globals, &redis, &name, f.callback, keys, argv, mode, true, allow_oom,
+            ctx,
+            &vm.lua,
+            &vm.globals,
+            name,
+            &f.callback,
+            keys,
+            argv,
+            mode,
+            true,
+            allow_oom,
         );
         *RUNNING.lock() = None;
         r

@@ -20,9 +20,10 @@ pub mod structlib;
 use crate::command::Ctx;
 use crate::resp::Reply;
 use bytes::Bytes;
+use mlua::ffi;
 use mlua::{Function, HookTriggers, Lua, MultiValue, Table, Value as LuaValue, VmState};
 use parking_lot::Mutex;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -30,16 +31,29 @@ use std::sync::Arc;
 /// State of the script currently running, shared with the Lua hook and other clients.
 #[derive(Default)]
 pub struct Busy {
+    /// Set by the hook once the script ran past `busy-reply-threshold`. Every command on
+    /// every thread reads it: alone on its cache line, away from the per-run writes.
+    pub over_threshold: CacheLine<AtomicBool>,
     pub running: AtomicBool,
     pub start_ms: AtomicU64,
-    /// Set by the hook once the script ran past `busy-reply-threshold`.
-    pub over_threshold: AtomicBool,
     pub kill: AtomicBool,
     /// The script has written: SCRIPT KILL must refuse (UNKILLABLE).
     pub wrote: AtomicBool,
     pub threshold_ms: AtomicU64,
     /// True if the running code is a FUNCTION (FUNCTION KILL) rather than EVAL.
     pub is_function: AtomicBool,
+}
+
+/// A value alone on its cache line.
+#[derive(Default)]
+#[repr(align(128))]
+pub struct CacheLine<T>(pub T);
+
+impl<T> std::ops::Deref for CacheLine<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
 }
 
 impl Busy {
@@ -77,6 +91,11 @@ struct Vm {
 pub struct Scripting {
     vm: Mutex<Vm>,
     pub busy: Arc<Busy>,
+    /// The globals' backing table in the Lua registry (`luaL_ref`), for setting KEYS/ARGV
+    /// with the raw API.
+    globals_ref: i32,
+    /// KEYS/ARGV are set in the globals (by an EVAL since the last FCALL cleared them).
+    keys_set: AtomicBool,
 }
 
 /// How a script was invoked.
@@ -92,13 +111,33 @@ pub fn sha1_hex(b: &[u8]) -> String {
     sha1_smol::Sha1::from(b).digest().to_string()
 }
 
+/// The SHA1 of `b` in lowercase hex, written into `out`.
+fn sha1_hex_into<'o>(b: &[u8], out: &'o mut [u8; 40]) -> &'o str {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for (i, byte) in sha1_smol::Sha1::from(b).digest().bytes().iter().enumerate() {
+        out[2 * i] = HEX[(byte >> 4) as usize];
+        out[2 * i + 1] = HEX[(byte & 15) as usize];
+    }
+    std::str::from_utf8(out).expect("hex is ASCII")
+}
+
 impl Scripting {
     pub fn new() -> Scripting {
         let busy = Arc::new(Busy::default());
         let vm = new_vm(busy.clone()).expect("Lua VM setup");
+        let globals_ref = unsafe {
+            vm.lua.exec_raw::<i64>(&vm.globals, |l| {
+                let r = ffi::luaL_ref(l, ffi::LUA_REGISTRYINDEX);
+                ffi::lua_settop(l, 0);
+                ffi::lua_pushinteger(l, r as _);
+            })
+        }
+        .expect("Lua VM setup") as i32;
         Scripting {
             vm: Mutex::new(vm),
             busy,
+            globals_ref,
+            keys_set: AtomicBool::new(false),
         }
     }
 
@@ -147,47 +186,64 @@ impl Scripting {
         mode: Mode,
     ) -> Reply {
         let mut vm = self.vm.lock();
-        let (sha, func) = match sha_or_body {
+        let mut lowered = [0u8; 40];
+        let sha: &str = match sha_or_body {
             ScriptRef::Body(body) => {
-                let sha = sha1_hex(body);
-                if let Some((f, _)) = vm.scripts.get(&sha) {
-                    (sha, f.clone())
-                } else {
+                let hex = sha1_hex_into(body, &mut lowered);
+                if !vm.scripts.contains_key(hex) {
                     let f = match compile(&vm.lua, body) {
                         Ok(f) => f,
                         Err(e) => return e,
                     };
                     vm.scripts
-                        .insert(sha.clone(), (f.clone(), Bytes::copy_from_slice(body)));
-                    (sha, f)
+                        .insert(hex.to_string(), (f, Bytes::copy_from_slice(body)));
                 }
+                hex
             }
             ScriptRef::Sha(sha) => {
-                let sha = sha.to_ascii_lowercase();
-                match vm.scripts.get(&sha) {
-                    Some((f, _)) => (sha, f.clone()),
-                    None => return Reply::err("NOSCRIPT No matching script. Please use EVAL."),
+                // Lowercase without allocating (a SHA is 40 ASCII hex digits).
+                let b = sha.as_bytes();
+                if b.len() == 40 && b.is_ascii() {
+                    for (d, c) in lowered.iter_mut().zip(b) {
+                        *d = c.to_ascii_lowercase();
+                    }
+                    std::str::from_utf8(&lowered).unwrap_or(sha)
+                } else {
+                    return Reply::err("NOSCRIPT No matching script. Please use EVAL.");
                 }
             }
         };
-        let globals = vm.globals.clone();
-        let redis = vm.redis.clone();
-        let lua = &vm.lua;
+        let vm = &*vm;
+        let Some((func, _)) = vm.scripts.get(sha) else {
+            return Reply::err("NOSCRIPT No matching script. Please use EVAL.");
+        };
         self.run(
-            ctx, lua, &globals, &redis, &sha, func, keys, argv, mode, false, false,
+            ctx,
+            &vm.lua,
+            &vm.globals,
+            sha,
+            func,
+            keys,
+            argv,
+            mode,
+            false,
+            false,
         )
     }
 
     /// Runs a function value (EVAL body or FUNCTION callback) with the script environment.
+    ///
+    /// `redis.call`/`pcall`/`setresp` are registered once at VM creation; they reach this
+    /// run's state through `CURRENT`, set for the duration of the run (the VM mutex, held by
+    /// the caller, makes the run exclusive).
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn run(
         &self,
         ctx: &mut Ctx,
         lua: &Lua,
         globals: &Table,
-        redis: &Table,
         sha: &str,
-        func: Function,
+        func: &Function,
         keys: &[Bytes],
         argv: &[Bytes],
         mode: Mode,
@@ -198,17 +254,33 @@ impl Scripting {
         // started decides whether its denyoom calls are refused (until it has written).
         let oom_at_start = !allow_oom && crate::memory::over_limit(ctx.srv);
         let busy = &self.busy;
-        busy.start_ms
-            .store(crate::util::now_ms(), Ordering::Relaxed);
-        busy.over_threshold.store(false, Ordering::Relaxed);
-        busy.kill.store(false, Ordering::Relaxed);
-        busy.wrote.store(false, Ordering::Relaxed);
-        busy.is_function.store(is_function, Ordering::Relaxed);
-        cjson::IN_FUNCTION.store(is_function, Ordering::Relaxed);
-        busy.threshold_ms.store(
-            ctx.srv.config.get_i64("busy-reply-threshold").max(0) as u64,
-            Ordering::Relaxed,
-        );
+        // The command's start time is the script's, except inside EXEC (where earlier
+        // commands of the transaction ran since).
+        let start = if ctx.in_exec {
+            crate::util::now_ms()
+        } else {
+            ctx.now
+        };
+        busy.start_ms.store(start, Ordering::Relaxed);
+        // Read by every command on every thread: only written when it changes.
+        if busy.over_threshold.load(Ordering::Relaxed) {
+            busy.over_threshold.store(false, Ordering::Relaxed);
+        }
+        if busy.kill.load(Ordering::Relaxed) {
+            busy.kill.store(false, Ordering::Relaxed);
+        }
+        if busy.wrote.load(Ordering::Relaxed) {
+            busy.wrote.store(false, Ordering::Relaxed);
+        }
+        if busy.is_function.load(Ordering::Relaxed) != is_function {
+            busy.is_function.store(is_function, Ordering::Relaxed);
+        }
+        if cjson::IN_FUNCTION.load(Ordering::Relaxed) != is_function {
+            cjson::IN_FUNCTION.store(is_function, Ordering::Relaxed);
+        }
+        // busy-reply-threshold is read by the hook when it first fires (a script running
+        // 10k instructions), not for every run.
+        busy.threshold_ms.store(THRESHOLD_UNREAD, Ordering::Relaxed);
         busy.running.store(true, Ordering::Release);
         let saved_db = ctx.client.db;
         let was_in_exec = ctx.in_exec;
@@ -219,42 +291,59 @@ impl Scripting {
             mode,
             oom_at_start,
         });
-        let result = lua.scope(|scope| {
-            let call = scope.create_function(|lua, args: MultiValue| {
-                redis_call(lua, &mut state.borrow_mut(), args, true)
-            })?;
-            let pcall = scope.create_function(|lua, args: MultiValue| {
-                redis_call(lua, &mut state.borrow_mut(), args, false)
-            })?;
-            let setresp = scope.create_function(|lua, args: MultiValue| {
-                if args.len() != 1 {
-                    return Err(raise(lua, "ERR redis.setresp() requires one argument."));
-                }
-                let n = match args[0] {
-                    LuaValue::Integer(i) => i,
-                    LuaValue::Number(n) => n as i64,
-                    _ => 0,
-                };
-                if n != 2 && n != 3 {
-                    return Err(raise(lua, "ERR RESP version must be 2 or 3."));
-                }
-                state.borrow_mut().resp = n as u8;
-                Ok(())
-            })?;
-            redis.raw_set("call", call)?;
-            redis.raw_set("pcall", pcall)?;
-            redis.raw_set("setresp", setresp)?;
+        let prev = CURRENT.with(|c| c.replace(&state as *const RefCell<CallState> as *const ()));
+        let result = (|| {
             if is_function {
                 // Functions get keys and args as parameters; no KEYS/ARGV globals.
-                globals.raw_remove("KEYS")?;
-                globals.raw_remove("ARGV")?;
-                func.call::<LuaValue>((bytes_table(lua, keys)?, bytes_table(lua, argv)?))
+                // Only an EVAL since the last FCALL left them there.
+                if self.keys_set.swap(false, Ordering::Relaxed) {
+                    unsafe {
+                        lua.exec_raw::<()>(globals, |l| {
+                            clear_keys_argv(l);
+                            ffi::lua_settop(l, 0);
+                        })?
+                    };
+                }
+                let k = bytes_table(lua, keys)?;
+                let a = bytes_table(lua, argv)?;
+                func.call::<LuaValue>((k, a))
             } else {
-                globals.raw_set("KEYS", bytes_table(lua, keys)?)?;
-                globals.raw_set("ARGV", bytes_table(lua, argv)?)?;
+                // Straight on the state: no protected call (a closure, i.e. garbage, per
+                // run); like mlua's own table creation when no memory limit is set.
+                self.keys_set.store(true, Ordering::Relaxed);
+                let gref = self.globals_ref;
+                let done = lua.exec_raw_lua(|raw| unsafe {
+                    let l = raw.state();
+                    if ffi::lua_checkstack(l, 4) == 0 {
+                        return false;
+                    }
+                    ffi::lua_rawgeti(l, ffi::LUA_REGISTRYINDEX, gref as _);
+                    ffi::lua_pushlstring(l, c"KEYS".as_ptr(), 4);
+                    push_bytes_table(l, keys);
+                    ffi::lua_rawset(l, -3);
+                    ffi::lua_pushlstring(l, c"ARGV".as_ptr(), 4);
+                    push_bytes_table(l, argv);
+                    ffi::lua_rawset(l, -3);
+                    ffi::lua_pop(l, 1);
+                    true
+                });
+                if !done {
+                    unsafe {
+                        lua.exec_raw::<()>(globals, |l| {
+                            ffi::lua_pushlstring(l, c"KEYS".as_ptr(), 4);
+                            push_bytes_table(l, keys);
+                            ffi::lua_rawset(l, 1);
+                            ffi::lua_pushlstring(l, c"ARGV".as_ptr(), 4);
+                            push_bytes_table(l, argv);
+                            ffi::lua_rawset(l, 1);
+                            ffi::lua_settop(l, 0);
+                        })?
+                    };
+                }
                 func.call::<LuaValue>(())
             }
-        });
+        })();
+        CURRENT.with(|c| c.set(prev));
         let st = state.into_inner();
         // Booleans convert by the script's protocol (redis.setresp), as Redis does.
         let script_resp3 = st.resp >= 3;
@@ -263,19 +352,61 @@ impl Scripting {
         ctx.in_exec = was_in_exec;
         if ctx.multi_emitted && !was_in_exec {
             ctx.srv
-                .propagate_effect(saved_db, vec![Bytes::from_static(b"EXEC")]);
+                .propagate_effect(saved_db, &[Bytes::from_static(b"EXEC")]);
             ctx.multi_emitted = false;
         }
-        let _ = redis.raw_remove("call");
-        let _ = redis.raw_remove("pcall");
-        let _ = redis.raw_remove("setresp");
         busy.running.store(false, Ordering::Release);
-        busy.over_threshold.store(false, Ordering::Release);
+        if busy.over_threshold.load(Ordering::Relaxed) {
+            busy.over_threshold.store(false, Ordering::Release);
+        }
         match result {
             Ok(v) => convert::lua_to_reply(&v, script_resp3),
             Err(e) if is_function => error_reply_in(&e, sha, "user_function"),
             Err(e) => error_reply(&e, sha),
         }
+    }
+}
+
+/// `Busy::threshold_ms` before the hook has read `busy-reply-threshold` for this run.
+const THRESHOLD_UNREAD: u64 = u64::MAX;
+
+thread_local! {
+    /// The running script's `RefCell<CallState>` (type-erased), null between runs.
+    static CURRENT: Cell<*const ()> = const { Cell::new(std::ptr::null()) };
+}
+
+/// Runs `f` with the running script's state; fails like a destroyed callback when no
+/// script runs (a reference to `redis.call` kept past its run).
+fn with_state<R>(f: impl FnOnce(&mut CallState) -> mlua::Result<R>) -> mlua::Result<R> {
+    let p = CURRENT.with(|c| c.get());
+    if p.is_null() {
+        return Err(mlua::Error::CallbackDestructed);
+    }
+    // SAFETY: CURRENT points at the `RefCell<CallState>` on the stack of `Scripting::run`
+    // on this thread, set only while it runs (and reset before it returns); Lua code only
+    // runs while that run holds the VM mutex.
+    let cell = unsafe { &*(p as *const RefCell<CallState<'_, '_>>) };
+    let Ok(mut st) = cell.try_borrow_mut() else {
+        return Err(mlua::Error::RecursiveMutCallback);
+    };
+    f(&mut st)
+}
+
+/// Pushes a new array of `items` as Lua strings.
+unsafe fn push_bytes_table(l: *mut ffi::lua_State, items: &[Bytes]) {
+    ffi::lua_createtable(l, items.len().min(i32::MAX as usize) as _, 0);
+    for (i, b) in items.iter().enumerate() {
+        ffi::lua_pushlstring(l, b.as_ptr() as *const _, b.len());
+        ffi::lua_rawseti(l, -2, (i + 1) as _);
+    }
+}
+
+/// Removes KEYS and ARGV from the globals table at index 1.
+unsafe fn clear_keys_argv(l: *mut ffi::lua_State) {
+    for name in [c"KEYS", c"ARGV"] {
+        ffi::lua_pushlstring(l, name.as_ptr(), 4);
+        ffi::lua_pushnil(l);
+        ffi::lua_rawset(l, 1);
     }
 }
 
@@ -398,7 +529,7 @@ fn redis_call(
     }
     let ctx = &mut *st.ctx;
     let srv = ctx.srv;
-    let Some(cmd) = srv.cmds.get(&argv[0]).cloned() else {
+    let Some(cmd) = srv.cmds.get(&argv[0]) else {
         return fail(lua, "ERR Unknown Redis command called from script");
     };
     let cmd = if !cmd.subcommands.is_empty() {
@@ -406,7 +537,7 @@ fn redis_call(
             .get(1)
             .and_then(|s| cmd.subcommands.get(&crate::util::lower(s)))
         {
-            Some(s) => s.clone(),
+            Some(s) => s,
             None => return fail(lua, "ERR Unknown Redis command called from script"),
         }
     } else {
@@ -423,16 +554,14 @@ fn redis_call(
     if cmd.has(flags::NOSCRIPT) {
         return fail(lua, "ERR This Redis command is not allowed from script");
     }
-    if cmd.is_write() {
-        if st.mode == Mode::ReadOnly {
-            return fail(
-                lua,
-                "ERR Write commands are not allowed from read-only scripts.",
-            );
-        }
+    if cmd.is_write() && st.mode == Mode::ReadOnly {
+        return fail(
+            lua,
+            "ERR Write commands are not allowed from read-only scripts.",
+        );
     }
     let wrote = srv.scripting.busy.wrote.load(Ordering::Relaxed);
-    if let Err(e) = crate::memory::script_may_call(srv, &cmd, st.oom_at_start, wrote) {
+    if let Err(e) = crate::memory::script_may_call(srv, cmd, st.oom_at_start, wrote) {
         return fail(lua, e);
     }
     if cmd.is_write() {
@@ -441,7 +570,7 @@ fn redis_call(
     if srv.has_monitors.load(Ordering::Relaxed) {
         crate::server::dispatch::feed_monitors_from(srv, ctx.client.db, "lua", &argv);
     }
-    let reply = crate::server::dispatch::call_locked(ctx, &cmd, &argv);
+    let reply = crate::server::dispatch::call_locked(ctx, cmd, &argv);
     if let Reply::Error(e) = &reply {
         return fail(lua, e);
     }
@@ -524,6 +653,34 @@ fn new_vm(busy: Arc<Busy>) -> mlua::Result<Vm> {
     libs::reset_random(&lua)?;
     g.raw_remove("print")?;
     let globals = protect_globals(&lua)?;
+    // redis.call/pcall/setresp: created once; they find the running script's state
+    // through CURRENT (see `Scripting::run`).
+    let call = lua.create_function(|lua, args: MultiValue| {
+        with_state(|st| redis_call(lua, st, args, true))
+    })?;
+    let pcall = lua.create_function(|lua, args: MultiValue| {
+        with_state(|st| redis_call(lua, st, args, false))
+    })?;
+    let setresp = lua.create_function(|lua, args: MultiValue| {
+        with_state(|st| {
+            if args.len() != 1 {
+                return Err(raise(lua, "ERR redis.setresp() requires one argument."));
+            }
+            let n = match args[0] {
+                LuaValue::Integer(i) => i,
+                LuaValue::Number(n) => n as i64,
+                _ => 0,
+            };
+            if n != 2 && n != 3 {
+                return Err(raise(lua, "ERR RESP version must be 2 or 3."));
+            }
+            st.resp = n as u8;
+            Ok(())
+        })
+    })?;
+    redis.raw_set("call", call)?;
+    redis.raw_set("pcall", pcall)?;
+    redis.raw_set("setresp", setresp)?;
     let hook_busy = busy.clone();
     lua.set_hook(
         HookTriggers::new().every_nth_instruction(10_000),
@@ -536,7 +693,19 @@ fn new_vm(busy: Arc<Busy>) -> mlua::Result<Vm> {
                 return Ok(VmState::Continue);
             }
             let elapsed = crate::util::now_ms().saturating_sub(b.start_ms.load(Ordering::Relaxed));
-            if elapsed >= b.threshold_ms.load(Ordering::Relaxed) {
+            let mut threshold = b.threshold_ms.load(Ordering::Relaxed);
+            if threshold == THRESHOLD_UNREAD {
+                let p = CURRENT.with(|c| c.get());
+                if !p.is_null() {
+                    // SAFETY: as in `with_state`.
+                    let cell = unsafe { &*(p as *const RefCell<CallState<'_, '_>>) };
+                    if let Ok(st) = cell.try_borrow() {
+                        threshold = st.ctx.srv.config.get_i64("busy-reply-threshold").max(0) as u64;
+                        b.threshold_ms.store(threshold, Ordering::Relaxed);
+                    }
+                }
+            }
+            if elapsed >= threshold {
                 b.over_threshold.store(true, Ordering::Release);
             }
             if b.kill.load(Ordering::Acquire) {
@@ -557,6 +726,43 @@ fn new_vm(busy: Arc<Busy>) -> mlua::Result<Vm> {
     })
 }
 
+/// `make_index(real, allowed_nil, tostring)`: the `__index` of the globals proxy.
+unsafe extern "C-unwind" fn make_global_index(l: *mut ffi::lua_State) -> std::ffi::c_int {
+    ffi::lua_settop(l, 3);
+    ffi::lua_pushcclosure(l, global_index, 3);
+    1
+}
+
+/// Reading a global: `real[k]`; a missing one (not in `allowed_nil`) raises, at the
+/// script's line, "Script attempted to access nonexistent global variable 'k'".
+unsafe extern "C-unwind" fn global_index(l: *mut ffi::lua_State) -> std::ffi::c_int {
+    ffi::lua_settop(l, 2);
+    ffi::lua_pushvalue(l, 2);
+    ffi::lua_rawget(l, ffi::lua_upvalueindex(1));
+    if ffi::lua_type(l, -1) != ffi::LUA_TNIL {
+        return 1;
+    }
+    ffi::lua_pushvalue(l, 2);
+    ffi::lua_rawget(l, ffi::lua_upvalueindex(2));
+    if ffi::lua_toboolean(l, -1) != 0 {
+        ffi::lua_pushnil(l);
+        return 1;
+    }
+    ffi::lua_settop(l, 2);
+    // Level 1: the script that read the global (as `error(msg, 2)` from a Lua __index).
+    ffi::luaL_where(l, 1);
+    ffi::lua_pushstring(
+        l,
+        c"Script attempted to access nonexistent global variable '".as_ptr(),
+    );
+    ffi::lua_pushvalue(l, ffi::lua_upvalueindex(3));
+    ffi::lua_pushvalue(l, 2);
+    ffi::lua_call(l, 1, 1);
+    ffi::lua_pushstring(l, c"'".as_ptr());
+    ffi::lua_concat(l, 4);
+    ffi::lua_error(l)
+}
+
 /// Makes the global table and the library tables read-only, as Redis 7 does: assigning a
 /// global fails ("Attempt to modify a readonly table" for existing names, "Script attempted
 /// to create global variable" for new ones) and reading an undefined one fails.
@@ -565,6 +771,7 @@ fn protect_globals(lua: &Lua) -> mlua::Result<Table> {
     let setup: Function = lua
         .load(
             r#"
+            local make_index = ...
             local rawset, rawget, setmetatable, pairs, error, tostring, type, ipairs =
                 rawset, rawget, setmetatable, pairs, error, tostring, type, ipairs
             local G = _G
@@ -600,14 +807,10 @@ fn protect_globals(lua: &Lua) -> mlua::Result<Table> {
                 if lvl == nil then lvl = 1 end
                 if lvl > 0 then lvl = lvl + 1 end
                 lua_error(e, lvl)
-            end            local mt = {
-                __index = function(_, k)
-                    local v = rawget(real, k)
-                    if v == nil and not allowed_nil[k] then
-                        error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
-                    end
-                    return v
-                end,
+            end
+            local mt = {
+                -- In C (`global_index`): every global read of a script goes through it.
+                __index = make_index(real, allowed_nil, tostring),
                 __newindex = function(_, k, v)
                     -- Redis 7 makes the globals table read-only: creating a global fails
                     -- the same way as overwriting one.
@@ -636,7 +839,8 @@ fn protect_globals(lua: &Lua) -> mlua::Result<Table> {
         }))
     })?;
     lua.globals().raw_set("raise_table", raise_table)?;
-    let (real, protected): (Table, Table) = setup.call(())?;
+    let make_index = unsafe { lua.create_c_function(make_global_index)? };
+    let (real, protected): (Table, Table) = setup.call(make_index)?;
     // rawset/setmetatable can't touch the globals or the library tables (Redis 7 makes
     // them read-only inside the VM).
     let ptrs: Vec<usize> = protected

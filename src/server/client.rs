@@ -38,6 +38,9 @@ pub struct ClientInfo {
     /// Set by CLIENT KILL (and the server on shutdown); the connection closes when it sees it.
     pub killed: AtomicBool,
     pub kill_notify: Notify,
+    /// The connection's push channel, for waking its idle loop when killed (an empty
+    /// message), so that loop needn't also wait on `kill_notify` for every request.
+    pub wake: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<bytes::Bytes>>,
     /// CLIENT UNBLOCK: 1 = timeout, 2 = error.
     pub unblock: AtomicU8,
     pub unblock_notify: Notify,
@@ -81,6 +84,7 @@ impl ClientInfo {
             kind_pubsub: AtomicBool::new(false),
             killed: AtomicBool::new(false),
             kill_notify: Notify::new(),
+            wake: std::sync::OnceLock::new(),
             unblock: AtomicU8::new(0),
             unblock_notify: Notify::new(),
             tot_cmds: AtomicU64::new(0),
@@ -112,6 +116,9 @@ impl ClientInfo {
     pub fn kill(&self) {
         self.killed.store(true, Ordering::SeqCst);
         self.kill_notify.notify_one();
+        if let Some(tx) = self.wake.get() {
+            let _ = tx.send(bytes::Bytes::new());
+        }
     }
 
     pub fn is_killed(&self) -> bool {

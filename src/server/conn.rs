@@ -59,6 +59,7 @@ pub async fn accept_loop(srv: Arc<Server>, listener: TcpListener) {
             continue;
         };
         let (push_tx, push_rx) = mpsc::unbounded_channel::<Bytes>();
+        let _ = info.wake.set(push_tx.clone());
         let need_auth = srv.config.hot.has_requirepass.load(Ordering::Relaxed);
         let state = Box::new(Conn {
             client: Client::new(info.clone(), !need_auth, push_tx),
@@ -160,7 +161,7 @@ async fn run_loop(
         }
         tokio::select! {
             biased;
-            _ = info.kill_notify.notified() => return Err(Stop::Closed),
+            // A kill also arrives here, as an empty message (`ClientInfo::wake`).
             msg = push_rx.recv() => {
                 if let Some(m) = msg {
                     if push_rx.is_empty() {
@@ -193,7 +194,7 @@ async fn run_loop(
             }
         }
         info.last_interaction_ms
-            .store(crate::util::now_ms(), Ordering::Relaxed);
+            .store(crate::util::coarse_now_ms(), Ordering::Relaxed);
         let limits = Limits {
             max_bulk_len: srv.config.hot.proto_max_bulk_len.load(Ordering::Relaxed) as usize,
             max_multibulk_len: 1024 * 1024 * 1024,
@@ -272,10 +273,12 @@ async fn flush_or_kill(
     if out.is_empty() {
         return Ok(());
     }
+    // The write first: when it completes at once (the usual case), the kill notification
+    // is never polled, so costs nothing.
     tokio::select! {
         biased;
-        _ = info.kill_notify.notified() => Err(Stop::Closed),
         r = flush(srv, sock, out) => r,
+        _ = info.kill_notify.notified() => Err(Stop::Closed),
     }
 }
 

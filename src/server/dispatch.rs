@@ -71,12 +71,11 @@ pub fn shards_for(srv: &Server, cmd: &CommandSpec, args: &[Bytes]) -> Option<Sha
     match cmd.lock {
         LockMode::None => None,
         LockMode::All => Some((0..srv.store.nshards()).collect()),
-        LockMode::Keys => Some(
-            cmd.key_positions(args)
-                .into_iter()
-                .map(|i| srv.store.shard_of(&args[i]))
-                .collect(),
-        ),
+        LockMode::Keys => {
+            let mut out = ShardList::new();
+            cmd.each_key_position(args, |i| out.push(srv.store.shard_of(&args[i])));
+            Some(out)
+        }
     }
 }
 
@@ -227,25 +226,48 @@ fn finish_reply(client: &mut Client, r: Reply) -> Outcome {
 pub fn run(srv: &Server, client: &mut Client, cmd: &Arc<CommandSpec>, args: &[Bytes]) -> Outcome {
     let start = std::time::Instant::now();
     client.info.set_last_cmd(cmd);
-    let locks = match shards_for(srv, cmd, args) {
-        None => Locks::none(&srv.store),
-        Some(s) => match Locks::acquire_unless_busy(&srv.store, s, &srv.scripting.busy) {
-            Some(l) => l,
-            None => return reject(srv, client, Reply::err(srv.scripting.busy.err())),
-        },
-    };
     let handler = cmd.handler.expect("registered command has a handler");
-    let mut ctx = Ctx::new(srv, client, locks);
-    let reply = handler(&mut ctx, args);
-    propagate(&mut ctx, cmd, args);
-    // Still under the locks: register a blocked client, serve clients blocked on keys
-    // this command made ready (crate::blocking).
-    let mut block = ctx.block.take();
-    let deferred = crate::blocking::after_command(&mut ctx, args, &mut block);
-    let events = std::mem::take(&mut ctx.events);
-    drop(ctx); // releases the shard locks
-    srv.publish_events(events);
-    crate::blocking::serve_deferred(srv, client, deferred);
+    let (reply, block, deferred, events) = {
+        // Locked in place (no moving of guard lists); dropping `ctx` at the end of this
+        // block releases the shard locks.
+        let mut ctx = Ctx::unlocked(srv, client);
+        if cmd.lock != LockMode::None {
+            let mut shards = ShardList::new();
+            if cmd.lock == LockMode::All {
+                shards.extend(0..srv.store.nshards());
+            } else {
+                let mut first = true;
+                cmd.each_key_position(args, |i| {
+                    let pos = srv.store.pos(&args[i]);
+                    if first {
+                        // The handler looks this key up next: don't hash it again.
+                        ctx.remember_pos(&args[i], pos);
+                        first = false;
+                    }
+                    shards.push(pos.shard);
+                });
+            }
+            if !ctx.locks.lock_unless_busy(&mut shards, &srv.scripting.busy) {
+                drop(ctx);
+                return reject(srv, client, Reply::err(srv.scripting.busy.err()));
+            }
+        }
+        ctx.now = crate::util::now_ms();
+        let reply = handler(&mut ctx, args);
+        propagate(&mut ctx, cmd, args);
+        // Still under the locks: register a blocked client, serve clients blocked on keys
+        // this command made ready (crate::blocking).
+        let mut block = ctx.block.take();
+        let deferred = crate::blocking::after_command(&mut ctx, args, &mut block);
+        let events = std::mem::take(&mut ctx.events);
+        (reply, block, deferred, events)
+    };
+    if !events.is_empty() {
+        srv.publish_events(events);
+    }
+    if !deferred.is_empty() {
+        crate::blocking::serve_deferred(srv, client, deferred);
+    }
     let elapsed = start.elapsed().as_micros() as u64;
     after_call(srv, client, cmd, args, &reply, elapsed, block.is_some());
     if block.is_some() {
@@ -265,16 +287,24 @@ pub fn propagate(ctx: &mut Ctx, cmd: &CommandSpec, args: &[Bytes]) {
     ctx.dirty = 0;
     let db = ctx.client.db;
     let effects = match std::mem::take(&mut ctx.propagate) {
-        Propagate::AsIs if cmd.is_write() => vec![args.to_vec()],
+        Propagate::AsIs if cmd.is_write() => {
+            // The common case, without wrapping the one effect in a list.
+            if ctx.in_exec && !ctx.multi_emitted {
+                ctx.multi_emitted = true;
+                srv.propagate_effect(db, &[Bytes::from_static(b"MULTI")]);
+            }
+            srv.propagate_effect(db, args);
+            return;
+        }
         Propagate::Rewritten(cmds) => cmds,
         _ => return,
     };
     if ctx.in_exec && !ctx.multi_emitted && !effects.is_empty() {
         ctx.multi_emitted = true;
-        srv.propagate_effect(db, vec![Bytes::from_static(b"MULTI")]);
+        srv.propagate_effect(db, &[Bytes::from_static(b"MULTI")]);
     }
     for e in effects {
-        srv.propagate_effect(db, e);
+        srv.propagate_effect(db, &e);
     }
 }
 

@@ -130,7 +130,7 @@ pub struct Server {
     pub shutdown: Notify,
     pub shutting_down: AtomicBool,
     /// Changes since the last save (`rdb_changes_since_last_save`).
-    pub dirty: AtomicU64,
+    pub dirty: crate::util::Counter,
     pub lastsave: AtomicU64,
     pub waiters: Waiters,
     pub active_expire_enabled: AtomicBool,
@@ -151,6 +151,7 @@ impl Server {
         let ndbs = config.get_i64("databases") as usize;
         let now = crate::util::now_ms();
         crate::store::update_lru_clock();
+        crate::util::update_coarse_clock();
         let srv = Server {
             scripting: crate::scripting::Scripting::new(),
             store: Store::new(nshards, ndbs),
@@ -173,7 +174,7 @@ impl Server {
             pause_until: AtomicU64::new(0),
             shutdown: Notify::new(),
             shutting_down: AtomicBool::new(false),
-            dirty: AtomicU64::new(0),
+            dirty: Default::default(),
             lastsave: AtomicU64::new(now / 1000),
             waiters: Waiters::default(),
             active_expire_enabled: AtomicBool::new(true),
@@ -193,7 +194,7 @@ impl Server {
 
     /// Feeds a write effect to the AOF and replicas. Must be called while the key's shard
     /// is locked, so that effects on one key are fed in the order they happened.
-    pub fn propagate_effect(&self, _db: usize, _args: Vec<Bytes>) {
+    pub fn propagate_effect(&self, _db: usize, _args: &[Bytes]) {
         // No AOF or replicas yet: persistence and replication plug in here.
     }
 

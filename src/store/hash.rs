@@ -111,9 +111,11 @@ impl HashValue {
 
     /// Redis's hashTypeTryConversion: before adding these field/value arguments, switch to
     /// the table if there are too many or one is too long.
-    pub fn try_conversion(&mut self, args: &[&[u8]], lim: HashLimits) {
+    pub fn try_conversion<A: AsRef<[u8]>>(&mut self, args: &[A], lim: HashLimits) {
         if let HashValue::Packed(_) = self {
-            if args.len() / 2 > lim.max_entries || args.iter().any(|a| a.len() > lim.max_value) {
+            if args.len() / 2 > lim.max_entries
+                || args.iter().any(|a| a.as_ref().len() > lim.max_value)
+            {
                 self.convert_to_table();
             }
         }

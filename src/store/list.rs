@@ -391,9 +391,11 @@ impl ListValue {
         let sz = entry_size(v);
         match self.nodes.front_mut() {
             Some(n) if n.fits(sz, lim) => {
-                let mut e = Vec::with_capacity(sz);
-                write_entry(&mut e, v);
-                n.buf.splice(0..0, e);
+                // Append, then rotate the new entry to the front: one move of the node's
+                // bytes and no temporary buffer.
+                n.buf.reserve(sz);
+                write_entry(&mut n.buf, v);
+                n.buf.rotate_right(sz);
                 n.count += 1;
             }
             _ => self.nodes.push_front(Node::with(v)),

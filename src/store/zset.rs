@@ -1065,16 +1065,17 @@ impl Big {
         let (mut b, mut i) = self.at(start);
         let mut left = end - start;
         let mut emptied = false;
-        let mut touched: Vec<(usize, usize)> = Vec::new();
+        let mut touched: smallvec::SmallVec<[(usize, usize); 4]> = smallvec::SmallVec::new();
         while left > 0 {
             let take = left.min(self.blocks[b].len() - i);
-            let ids: Vec<u32> = self.blocks[b].ids.drain(i..i + take).collect();
-            let scores: Vec<f64> = self.blocks[b].scores.drain(i..i + take).collect();
-            for (id, s) in ids.into_iter().zip(scores) {
+            for j in i..i + take {
+                let (id, s) = (self.blocks[b].ids[j], self.blocks[b].scores[j]);
                 self.hash_unlink(id);
                 let m = self.release(id);
                 out.push((m, s));
             }
+            self.blocks[b].ids.drain(i..i + take);
+            self.blocks[b].scores.drain(i..i + take);
             if self.blocks[b].len() == 0 {
                 emptied = true;
             }
