@@ -169,7 +169,8 @@ fn server(srv: &Server, o: &mut String) {
          lru_clock:{lru}\n\
          executable:{exe}\n\
          config_file:{config_file}\n\
-         io_threads_active:0\n",
+         io_threads_active:{io_active}\n",
+        io_active = (crate::server::workers::active() > 1) as u8,
         ver = super::connection::REDIS_VERSION,
         tver = env!("CARGO_PKG_VERSION"),
         pid = std::process::id(),

@@ -17,8 +17,9 @@
 //! per burst of requests, so spreading a light load over every core costs CPU (on a
 //! client-bound benchmark, twice Redis's context switches per request) for no gain. The
 //! balancer (`balance`, every 100 ms) measures each worker's busy share (time not
-//! parked), sizes the active set to the total load (grow past 75% per active worker,
-//! shrink below 40%), places new connections on the active worker with the fewest
+//! parked) and commands per park, sizes the active set to the total load (grow past 75%
+//! per active worker, or 50% when bursts are big; shrink below 40%, or when wake-ups
+//! bring only a few commands each), places new connections on the active worker with the fewest
 //! connections, and asks connections to move: off workers outside the active set, and
 //! from a busy active worker to the least busy one. A connection moves itself between
 //! two requests (`conn.rs`): its socket is deregistered, re-registered with the target
@@ -37,6 +38,8 @@ struct Worker {
     scripting: AtomicBool,
     /// Nanoseconds spent unparked, up to the last park.
     busy_ns: AtomicU64,
+    /// Times it parked (each park costs a sleep and a wake-up).
+    parks: AtomicU64,
     /// When it last unparked (ns since `EPOCH`), 0 while parked.
     unparked_at: AtomicU64,
 }
@@ -79,6 +82,7 @@ pub fn start(n: usize) {
                     .on_thread_start(crate::memory::share_arena)
                     .on_thread_park(move || {
                         if let Some(w) = WORKERS.get().and_then(|w| w.get(i)) {
+                            w.parks.fetch_add(1, Ordering::Relaxed);
                             let since = w.unparked_at.swap(0, Ordering::Relaxed);
                             if since != 0 {
                                 w.busy_ns
@@ -107,6 +111,7 @@ pub fn start(n: usize) {
             conns: Arc::new(AtomicUsize::new(0)),
             scripting: AtomicBool::new(false),
             busy_ns: AtomicU64::new(0),
+            parks: AtomicU64::new(0),
             unparked_at: AtomicU64::new(0),
         })
         .collect();
@@ -154,10 +159,21 @@ where
     });
 }
 
+/// Workers currently taking new connections.
+pub fn active() -> usize {
+    ACTIVE.load(Ordering::Relaxed).clamp(1, count())
+}
+
 /// Number of worker threads (1 when none were started, as in unit tests).
 pub fn count() -> usize {
     WORKERS.get().map_or(1, |w| w.len())
 }
+
+/// Commands per park from which a worker counts as busy at half its time (else 3/4).
+const BIG_BURST: f64 = 16.0;
+/// Below this many commands per park, the workers mostly wait for their clients: one
+/// fewer will do.
+const SMALL_BURST: f64 = 4.0;
 
 /// No move requested (`ClientInfo::move_to`).
 pub const STAY: usize = usize::MAX;
@@ -172,6 +188,7 @@ pub async fn balance(srv: Arc<super::Server>) {
     }
     let mut last: Vec<u64> = vec![0; n];
     let mut last_t = now_ns();
+    let (mut last_cmds, mut last_parks) = (0u64, 0u64);
     loop {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         if srv.shutting_down.load(Ordering::Relaxed) {
@@ -197,55 +214,94 @@ pub async fn balance(srv: Arc<super::Server>) {
             })
             .collect();
         let total: f64 = util.iter().sum();
+        // Commands per park: a wake-up per burst is what another worker costs, so it
+        // pays when bursts are big (pipelines, many clients at once), not when they are
+        // a request or two (a client-bound, unpipelined load).
+        let cmds = srv.stats.total_commands_processed.load(Ordering::Relaxed);
+        let parks: u64 = workers
+            .iter()
+            .map(|w| w.parks.load(Ordering::Relaxed))
+            .sum();
+        let per_park =
+            cmds.saturating_sub(last_cmds) as f64 / parks.saturating_sub(last_parks).max(1) as f64;
+        (last_cmds, last_parks) = (cmds, parks);
         let active = ACTIVE.load(Ordering::Relaxed).clamp(1, n);
-        let want = if total > 0.75 * active as f64 {
+        let busy = if per_park >= BIG_BURST { 0.5 } else { 0.75 };
+        let want = if total > busy * active as f64 && per_park >= SMALL_BURST {
             (active + 1).min(n)
-        } else if active > 1 && total < 0.4 * (active - 1) as f64 {
+        } else if active > 1 && (total < 0.4 * (active - 1) as f64 || per_park < SMALL_BURST) {
             active - 1
         } else {
             active
         };
-        ACTIVE.store(want, Ordering::Relaxed);
-        // Who moves where: everything outside the active set; and, when an active worker
-        // is busy and another has room, a share of its connections.
-        let mut moves: Vec<(usize, usize, usize)> = Vec::new(); // (from, to, how many)
-        for (from, w) in workers.iter().enumerate().skip(want) {
-            let c = w.conns.load(Ordering::Relaxed);
-            if c > 0 {
-                let to = (0..want).min_by_key(|&i| workers[i].conns.load(Ordering::Relaxed));
-                if let Some(to) = to {
-                    moves.push((from, to, c));
-                }
-            }
-        }
-        if want > 1 {
-            let by_util = |a: &usize, b: &usize| util[*a].total_cmp(&util[*b]);
-            let hot = (0..want).max_by(by_util).unwrap_or(0);
-            let cold = (0..want).min_by(by_util).unwrap_or(0);
-            let (ch, cc) = (
-                workers[hot].conns.load(Ordering::Relaxed),
-                workers[cold].conns.load(Ordering::Relaxed),
+        if want != active {
+            super::log(
+                '.',
+                &format!(
+                    "Workers serving: {want} (load {total:.2}, {per_park:.0} commands per wake-up)"
+                ),
             );
-            if hot != cold && util[hot] > 0.75 && util[hot] - util[cold] > 0.25 && ch > cc + 1 {
-                moves.push((hot, cold, (ch - cc) / 2));
-            }
         }
+        ACTIVE.store(want, Ordering::Relaxed);
         // Never send anyone to a worker stuck in a script (a client that came to another
         // worker for SCRIPT KILL must stay there).
-        if moves.is_empty() || workers.iter().any(|w| w.scripting.load(Ordering::Relaxed)) {
+        if workers.iter().any(|w| w.scripting.load(Ordering::Relaxed)) {
             continue;
         }
-        for c in srv.clients.lock().values() {
-            if c.pinned.load(Ordering::Relaxed) {
-                continue;
+        let outside = workers
+            .iter()
+            .skip(want)
+            .any(|w| w.conns.load(Ordering::Relaxed) > 0);
+        let by_util = |a: &usize, b: &usize| util[*a].total_cmp(&util[*b]);
+        let hot = (0..want).max_by(by_util).unwrap_or(0);
+        let cold = (0..want).min_by(by_util).unwrap_or(0);
+        let uneven = hot != cold && util[hot] > 0.75 && util[hot] - util[cold] > 0.25;
+        if !outside && !uneven {
+            continue;
+        }
+        move_connections(&srv, workers, want, uneven.then_some((hot, cold)));
+    }
+}
+
+/// Asks connections to move: every one outside the active set `0..want`, to the active
+/// worker with the fewest; and, for `hot_cold`, half the difference in recently active
+/// connections (idle ones would only move once they wake, and balance nothing).
+fn move_connections(
+    srv: &super::Server,
+    workers: &[Worker],
+    want: usize,
+    hot_cold: Option<(usize, usize)>,
+) {
+    let now = crate::util::coarse_now_ms();
+    let clients = srv.clients.lock();
+    let movable = |c: &super::client::ClientInfo| !c.pinned.load(Ordering::Relaxed);
+    let recent = |c: &super::client::ClientInfo| {
+        now.saturating_sub(c.last_interaction_ms.load(Ordering::Relaxed)) <= 1000
+    };
+    let mut load: Vec<usize> = workers
+        .iter()
+        .map(|w| w.conns.load(Ordering::Relaxed))
+        .collect();
+    let mut shift = 0;
+    if let Some((hot, cold)) = hot_cold {
+        let mut active = vec![0usize; workers.len()];
+        for c in clients.values().filter(|c| recent(c)) {
+            if let Some(n) = active.get_mut(c.worker.load(Ordering::Relaxed)) {
+                *n += 1;
             }
-            let at = c.worker.load(Ordering::Relaxed);
-            for m in moves.iter_mut() {
-                if m.0 == at && m.2 > 0 {
-                    c.move_to.store(m.1, Ordering::Relaxed);
-                    m.2 -= 1;
-                    break;
-                }
+        }
+        shift = active[hot].saturating_sub(active[cold]) / 2;
+    }
+    for c in clients.values().filter(|c| movable(c)) {
+        let at = c.worker.load(Ordering::Relaxed);
+        if at >= want && at < workers.len() {
+            let to = (0..want).min_by_key(|&i| load[i]).unwrap_or(0);
+            load[to] += 1;
+            c.move_to.store(to, Ordering::Relaxed);
+        } else if let Some((hot, cold)) = hot_cold {
+            if at == hot && shift > 0 && recent(c) {
+                c.move_to.store(cold, Ordering::Relaxed);
+                shift -= 1;
             }
         }
     }
