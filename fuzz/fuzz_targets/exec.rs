@@ -329,38 +329,23 @@ fn time_out(srv: &Server, c: &mut Cl) {
     }
 }
 
-/// Delivers what a writer did for blocked clients: a reply served in place, or a re-run.
+/// Delivers the replies writers served in place to blocked clients.
 fn settle(srv: &Server, clients: &mut [Cl]) {
-    for _ in 0..8 {
-        let mut again = false;
-        for c in clients.iter_mut() {
-            let Some(w) = c.client.waiter.clone() else {
+    for c in clients.iter_mut() {
+        let Some(w) = c.client.waiter.clone() else {
+            continue;
+        };
+        let st = {
+            let mut st = w.state.lock();
+            if !matches!(&*st, WaitState::Served(_)) {
                 continue;
-            };
-            let st = {
-                let mut st = w.state.lock();
-                match &*st {
-                    WaitState::Served(_) | WaitState::Woken => {
-                        std::mem::replace(&mut *st, WaitState::Cancelled)
-                    }
-                    _ => continue,
-                }
-            };
-            c.client.waiter = None;
-            tessera::blocking::finish(srv, &w);
-            match st {
-                WaitState::Served(r) => emit(Some(r), c.client.proto),
-                _ => {
-                    run(srv, c, &w.args);
-                    let keys: Vec<(usize, Bytes)> =
-                        w.keys.iter().map(|k| (w.db, k.clone())).collect();
-                    srv.waiters.signal(&keys);
-                    again = true;
-                }
             }
-        }
-        if !again {
-            break;
+            std::mem::replace(&mut *st, WaitState::Cancelled)
+        };
+        c.client.waiter = None;
+        tessera::blocking::finish(srv, &w);
+        if let WaitState::Served(r) = st {
+            emit(Some(r), c.client.proto);
         }
     }
 }

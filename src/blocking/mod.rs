@@ -3,22 +3,18 @@
 //! A command that can't be served sets `ctx.block`; the dispatcher registers the client
 //! here *while it still holds the command's shard locks*, so a writer that takes the same
 //! locks afterwards always sees it (no lost wake-up). The connection then waits outside
-//! every lock for one of: its waiter being served or woken, its deadline, CLIENT UNBLOCK,
-//! a kill, or its socket closing.
+//! every lock for one of: its waiter being served, its deadline, CLIENT UNBLOCK, a kill,
+//! or its socket closing.
 //!
-//! Two ways to be woken:
-//! - Served in place (opt-in, `ctx.block_atomic = Some(type)`; lists, sorted sets and
-//!   streams use it): when a writer signals a key, the dispatcher re-runs the waiter's
-//!   command *under the writer's locks*, before they are released, first-blocked
-//!   first-served, and hands the reply to the waiting connection. So after `LPUSH k x`
-//!   the element goes to the client blocked on `k` before any other command can see it,
-//!   and an XADD followed by a DEL still serves the XREAD blocked in between, as in Redis.
-//!   Effects of a served command (BLMOVE pushing to a list another client waits on) are
-//!   served in turn. A waiter is served only while the key holds its type, except
-//!   XREADGROUP, which Redis also unblocks when the key is deleted or changes type (it
-//!   then gets its -NOGROUP or -WRONGTYPE).
-//! - Re-run (the default): the longest-waiting client is notified and runs its command
-//!   again itself.
+//! Serving happens in place: when a writer signals a key, the dispatcher re-runs the
+//! waiter's command *under the writer's locks*, before they are released, first-blocked
+//! first-served, and hands the reply to the waiting connection. So after `LPUSH k x` the
+//! element goes to the client blocked on `k` before any other command can see it, and an
+//! XADD followed by a DEL still serves the XREAD blocked in between, as in Redis. Effects
+//! of a served command (BLMOVE pushing to a list another client waits on) are served in
+//! turn. A waiter is served only while the key holds the type it blocked for
+//! (`BlockOn::serves_on`), except XREADGROUP, which Redis also unblocks when the key is
+//! deleted or changes type (it then gets its -NOGROUP or -WRONGTYPE).
 
 use crate::command::{Ctx, Locks};
 use crate::resp::Reply;
@@ -34,8 +30,6 @@ use tokio::sync::Notify;
 /// Where a blocked client stands.
 pub enum WaitState {
     Waiting,
-    /// A re-run waiter was told to run its command again.
-    Woken,
     /// A writer is running its command right now (the state lock is not held meanwhile,
     /// so two writers never wait on each other through it).
     Serving,
@@ -53,8 +47,8 @@ pub struct Waiter {
     pub keys: Vec<Bytes>,
     /// The command to run when served or woken.
     pub args: Vec<Bytes>,
-    /// Served in place when one of its keys holds a value of this type.
-    pub atomic: Option<&'static str>,
+    /// Served when one of its keys holds a value of this type.
+    pub serves_on: &'static str,
     /// Served in place also when the key is gone or of another type (XREADGROUP).
     serve_on_nokey: bool,
     pub deadline: Option<u64>,
@@ -135,24 +129,6 @@ impl Waiters {
             None => Vec::new(),
         }
     }
-
-    /// Wakes the longest-waiting re-run client on each key (kept for callers outside the
-    /// dispatcher; commands use `ctx.signal_ready`).
-    pub fn signal(&self, keys: &[(usize, Bytes)]) {
-        if self.is_empty() {
-            return;
-        }
-        for (db, k) in keys {
-            for w in self.queue(*db, k) {
-                let mut st = w.state.lock();
-                if matches!(*st, WaitState::Waiting) && w.atomic.is_none() {
-                    *st = WaitState::Woken;
-                    w.notify.notify_one();
-                    break;
-                }
-            }
-        }
-    }
 }
 
 /// Registers the client of `ctx` as blocked (called by the dispatcher under the command's
@@ -165,8 +141,7 @@ pub fn register(ctx: &mut Ctx, args: &[Bytes], block: &mut crate::command::Block
             keys.push(k.clone());
         }
     }
-    let serve_on_nokey =
-        ctx.block_atomic == Some("stream") && args[0].eq_ignore_ascii_case(b"xreadgroup");
+    let serve_on_nokey = block.serves_on == "stream" && args[0].eq_ignore_ascii_case(b"xreadgroup");
     let args = block.rerun_args.take().unwrap_or_else(|| args.to_vec());
     let w = Arc::new(Waiter {
         client_id: ctx.client.id(),
@@ -174,7 +149,7 @@ pub fn register(ctx: &mut Ctx, args: &[Bytes], block: &mut crate::command::Block
         db: ctx.client.db,
         keys,
         args,
-        atomic: ctx.block_atomic,
+        serves_on: block.serves_on,
         serve_on_nokey,
         deadline: block.deadline,
         info: ctx.client.info.clone(),
@@ -226,19 +201,14 @@ pub fn serve_ready(ctx: &mut Ctx) -> Vec<(usize, Bytes)> {
     // (BLMOVE k k).
     while let Some((db, key)) = queue.pop_front() {
         for w in srv.waiters.queue(db, &key) {
-            let want = {
+            {
                 let mut st = w.state.lock();
                 if !matches!(*st, WaitState::Waiting) {
                     continue;
                 }
-                let Some(want) = w.atomic else {
-                    *st = WaitState::Woken;
-                    w.notify.notify_one();
-                    break;
-                };
                 *st = WaitState::Serving;
-                want
-            };
+            }
+            let want = w.serves_on;
             let back_to_waiting = || *w.state.lock() = WaitState::Waiting;
             // Served only when the key holds the type the client waits for (a list
             // waiter stays blocked on a key that became a string, as in Redis).
@@ -297,17 +267,10 @@ fn run_for(ctx: &mut Ctx, w: &Waiter, cmd: &crate::command::CommandSpec) -> Opti
     let saved_prop = std::mem::take(&mut ctx.propagate);
     let saved_exec = std::mem::replace(&mut ctx.in_exec, false);
     let saved_block = ctx.block.take();
-    let saved_atomic = ctx.block_atomic.take();
     let start = std::time::Instant::now();
     let handler = cmd.handler.expect("registered command has a handler");
-    let signalled = ctx.ready_keys.len();
     let reply = handler(ctx, &w.args);
     let blocked = ctx.block.take().is_some();
-    if blocked {
-        // What a command that blocks again signals is for re-run waiters; here the
-        // caller goes on to the next waiter itself.
-        ctx.ready_keys.truncate(signalled);
-    }
     let out = if blocked {
         None
     } else {
@@ -331,7 +294,6 @@ fn run_for(ctx: &mut Ctx, w: &Waiter, cmd: &crate::command::CommandSpec) -> Opti
     ctx.propagate = saved_prop;
     ctx.in_exec = saved_exec;
     ctx.block = saved_block;
-    ctx.block_atomic = saved_atomic;
     out
 }
 

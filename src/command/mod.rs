@@ -210,6 +210,8 @@ pub struct BlockOn {
     /// Arguments to run on wake instead of the original ones (e.g. XREAD with `$`
     /// resolved to the last ID at the time it blocked).
     pub rerun_args: Option<Vec<Bytes>>,
+    /// The value type ("list", "zset", "stream") a key must hold to serve the client.
+    pub serves_on: &'static str,
 }
 
 pub struct Ctx<'a> {
@@ -228,10 +230,6 @@ pub struct Ctx<'a> {
     pub ready_keys: Vec<(usize, Bytes)>,
     /// True while running inside EXEC or a script (blocking commands don't block there).
     pub in_exec: bool,
-    /// Set with `block` to have the client served in place, under the writer's locks, as
-    /// soon as one of its keys holds a value of this type (see `crate::blocking`); None =
-    /// woken to run its command again.
-    pub block_atomic: Option<&'static str>,
     /// Inside EXEC/a script: whether MULTI was already fed to AOF/replicas, so the
     /// effects of the whole transaction replay atomically (closed by EXEC).
     pub multi_emitted: bool,
@@ -263,7 +261,6 @@ impl<'a> Ctx<'a> {
             block: None,
             ready_keys: Vec::new(),
             in_exec: false,
-            block_atomic: None,
             multi_emitted: false,
             first_key: None,
         }

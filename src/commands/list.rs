@@ -519,8 +519,8 @@ fn blmove_generic(
             keys: vec![src.clone()],
             deadline,
             rerun_args: None,
+            serves_on: "list",
         });
-        ctx.block_atomic = Some("list");
         return Reply::Nil;
     }
     let r = lmove_core(ctx, src, dst, from, to);
@@ -638,8 +638,8 @@ fn block_on(ctx: &mut Ctx, keys: Vec<Bytes>, deadline: Option<u64>) -> Reply {
         keys,
         deadline,
         rerun_args: None,
+        serves_on: "list",
     });
-    ctx.block_atomic = Some("list");
     Reply::NilArray
 }
 

@@ -561,37 +561,11 @@ fn xsetid(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 // ---------------------------------------------------------------------------------------
 // XREAD / XREADGROUP
 
-/// Marks the BLOCK argument of a command re-run after blocking: `\0<deadline>:<fp>,...`
-/// carries the absolute deadline (0 = none), so a client that blocks again keeps its
-/// original timeout, and a fingerprint of each stream as the client last saw it.
-///
-/// Blocked clients are woken one at a time per key; one that completes wakes the next.
-/// One that finds nothing for it and blocks again (a consumer whose entry another consumer
-/// of its group took, a reader waiting for a later ID) passes the wake-up on when the
-/// stream changed since it last looked, so every client blocked on the stream gets to look
-/// at each change (Redis checks them all), and never more than once per change.
+/// Marks the BLOCK argument of a command run again to serve a blocked client:
+/// `\0<deadline>` carries the absolute deadline (0 = none), so a client that blocks
+/// again keeps its original timeout. (Every reader blocked on a stream is tried on each
+/// write: `blocking::serve_ready`.)
 const RERUN_MARK: u8 = 0;
-
-/// What a blocked reader saw of a key: changes when entries are added or deleted, groups
-/// come or go, or the key is replaced.
-fn fingerprint(v: Result<Option<&mut StreamValue>, Reply>) -> u64 {
-    match v {
-        Err(_) => 1,
-        Ok(None) => 0,
-        Ok(Some(s)) => {
-            let mut h = s.last_id.ms.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-            for x in [
-                s.last_id.seq,
-                s.entries_added,
-                s.length,
-                s.groups.len() as u64,
-            ] {
-                h = (h ^ x).wrapping_mul(0x100_0000_01B3).rotate_left(17);
-            }
-            h | 2
-        }
-    }
-}
 
 fn xread(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     xread_generic(ctx, args, false)
@@ -614,7 +588,6 @@ fn xread_generic(ctx: &mut Ctx, args: &[Bytes], group_mode: bool) -> Reply {
     let mut block: Option<Option<u64>> = None; // Some(deadline)
     let mut block_idx = 0;
     let mut rerun = false;
-    let mut seen: Vec<u64> = Vec::new();
     let mut count: usize = 0;
     let mut streams_arg = 0;
     let mut nstreams = 0;
@@ -632,10 +605,7 @@ fn xread_generic(ctx: &mut Ctx, args: &[Bytes], group_mode: bool) -> Reply {
             block_idx = i;
             if v.first() == Some(&RERUN_MARK) {
                 rerun = true;
-                let text = String::from_utf8_lossy(&v[1..]).into_owned();
-                let (d, fps) = text.split_once(':').unwrap_or((&text, ""));
-                let d: u64 = d.parse().unwrap_or(0);
-                seen = fps.split(',').filter_map(|x| x.parse().ok()).collect();
+                let d = crate::util::parse_i64(&v[1..]).unwrap_or(0).max(0) as u64;
                 block = Some(if d == 0 { None } else { Some(d) });
             } else {
                 let ms = match crate::util::parse_i64(v) {
@@ -838,25 +808,15 @@ fn xread_generic(ctx: &mut Ctx, args: &[Bytes], group_mode: bool) -> Reply {
             }
         }
     }
-    let mut fps = Vec::with_capacity(keys.len());
-    for (idx, k) in keys.iter().enumerate() {
-        let fp = fingerprint(write_stream(ctx, k));
-        if rerun && seen.get(idx) != Some(&fp) {
-            // This client is the first to see this change and can't use it: let the next
-            // client blocked on the key look at it.
-            ctx.signal_ready(k);
-        }
-        fps.push(fp.to_string());
-    }
     let mut mark = vec![RERUN_MARK];
-    mark.extend_from_slice(format!("{}:{}", deadline.unwrap_or(0), fps.join(",")).as_bytes());
+    mark.extend_from_slice(deadline.unwrap_or(0).to_string().as_bytes());
     rerun_args[block_idx] = Bytes::from(mark);
     ctx.block = Some(BlockOn {
         keys: keys.to_vec(),
         deadline,
         rerun_args: Some(rerun_args),
+        serves_on: "stream",
     });
-    ctx.block_atomic = Some("stream");
     Reply::NilArray
 }
 

@@ -942,8 +942,8 @@ fn bzpop_generic(ctx: &mut Ctx, args: &[Bytes], max: bool) -> Reply {
         keys: keys.to_vec(),
         deadline,
         rerun_args: None,
+        serves_on: "zset",
     });
-    ctx.block_atomic = Some("zset");
     Reply::NilArray
 }
 
@@ -1050,8 +1050,8 @@ fn bzmpop(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         keys,
         deadline,
         rerun_args: None,
+        serves_on: "zset",
     });
-    ctx.block_atomic = Some("zset");
     Reply::NilArray
 }
 

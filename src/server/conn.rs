@@ -316,10 +316,8 @@ async fn run_command(
         None => dispatch::execute(srv, client, &args),
         Some(key) => run_script(srv, client, &args, key).await,
     };
-    while outcome.block.take().is_some() {
-        let Some(w) = client.waiter.take() else {
-            break;
-        };
+    let blocked = outcome.block.take().is_some();
+    if let Some(w) = client.waiter.take().filter(|_| blocked) {
         // Send what earlier pipelined commands produced before waiting.
         if let Err(e) = flush(srv, sock, out).await {
             cancel(&w);
@@ -349,15 +347,6 @@ async fn run_command(
                     reply: Some(r),
                     block: None,
                 };
-            }
-            WaitState::Woken if !matches!(woke, Wake::Unblocked) => {
-                outcome = dispatch::execute(srv, client, &w.args);
-                if outcome.block.is_none() {
-                    // Others may be waiting on the same keys and there may be more to serve.
-                    let keys: Vec<(usize, Bytes)> =
-                        w.keys.iter().map(|k| (w.db, k.clone())).collect();
-                    srv.waiters.signal(&keys);
-                }
             }
             _ => match woke {
                 Wake::Unblocked if info.unblock.swap(0, Ordering::Relaxed) == 2 => {
@@ -478,7 +467,7 @@ async fn wait_blocked(
         };
         tokio::select! {
             _ = w.notify.notified() => {
-                if matches!(*w.state.lock(), WaitState::Served(_) | WaitState::Woken) {
+                if matches!(*w.state.lock(), WaitState::Served(_)) {
                     return Wake::Ready;
                 }
             }
