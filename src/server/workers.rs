@@ -75,6 +75,7 @@ pub fn start(n: usize) {
             .name(format!("tessera-io-{i}"))
             .stack_size(STACK_SIZE)
             .spawn(move || {
+                WORKER_INDEX.set(Some(i));
                 crate::memory::share_arena();
                 let rt = tokio::runtime::Builder::new_current_thread()
                     // For the blocking pool, where scripts may run too.
@@ -307,11 +308,14 @@ fn move_connections(
     }
 }
 
-/// Index of the worker this thread runs (None off the workers).
+thread_local! {
+    /// Index of the worker this thread runs (set when it starts; None elsewhere).
+    static WORKER_INDEX: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+/// The worker this thread runs (None off the workers).
 fn current_worker() -> Option<&'static Worker> {
-    let workers = WORKERS.get()?;
-    let id = tokio::runtime::Handle::try_current().ok()?.id();
-    workers.iter().find(|w| w.handle.id() == id)
+    WORKERS.get()?.get(WORKER_INDEX.get()?)
 }
 
 /// Where scripts run.
