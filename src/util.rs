@@ -79,12 +79,62 @@ pub fn parse_f64(s: &[u8]) -> Option<f64> {
     }
 }
 
-/// Current Unix time in milliseconds.
-pub fn now_ms() -> u64 {
+/// Unix time from the system clock, in microseconds: one `clock_gettime` (a vDSO call,
+/// 30-40 ns on these VMs).
+fn system_us() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
+        .map(|d| d.as_micros() as u64)
         .unwrap_or(0)
+}
+
+/// Microseconds since the first call, from quanta's TSC clock (rdtsc, calibrated once;
+/// the same clock that times every command).
+fn tsc_us(at: quanta::Instant) -> u64 {
+    static T0: std::sync::OnceLock<quanta::Instant> = std::sync::OnceLock::new();
+    let t0 = *T0.get_or_init(quanta::Instant::now);
+    at.saturating_duration_since(t0).as_micros() as u64
+}
+
+/// Unix time minus TSC time, in µs, as of the last `update_coarse_clock`; 0 = never synced.
+static OFFSET_US: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
+thread_local! {
+    /// The last `now_us` this thread returned, so its clock never steps back.
+    static LAST_US: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Current Unix time in microseconds. Every command reads it (expiry needs Redis's
+/// millisecond precision), so it comes from the TSC (rdtsc, no vDSO call) plus an offset
+/// to the system clock that the cron re-reads every tick: a change of the system clock
+/// shows within 1/hz. A re-sync never moves a thread's clock back by less than a second
+/// (small corrections wait for time to catch up); a bigger backward jump is followed.
+pub fn now_us() -> u64 {
+    unix_us_at(quanta::Instant::now())
+}
+
+/// `now_us` as of `at`, a TSC reading the caller already has (the dispatcher's command
+/// start): one clock read per command serves both its timing and its `now`.
+pub fn unix_us_at(at: quanta::Instant) -> u64 {
+    let off = OFFSET_US.load(std::sync::atomic::Ordering::Relaxed);
+    if off == 0 {
+        return system_us();
+    }
+    let t = (tsc_us(at) as i64 + off) as u64;
+    LAST_US.with(|last| {
+        let l = last.get();
+        if t < l && l - t < 1_000_000 {
+            l
+        } else {
+            last.set(t);
+            t
+        }
+    })
+}
+
+/// Current Unix time in milliseconds (see `now_us`).
+pub fn now_ms() -> u64 {
+    now_us() / 1000
 }
 
 static COARSE_MS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -99,17 +149,16 @@ pub fn coarse_now_ms() -> u64 {
     }
 }
 
-/// Refreshes `coarse_now_ms` (the cron, every tick).
+/// Re-reads the system clock: refreshes `coarse_now_ms` and `now_us`'s offset (the cron,
+/// every tick, and once at startup).
 pub fn update_coarse_clock() {
-    COARSE_MS.store(now_ms(), std::sync::atomic::Ordering::Relaxed);
-}
-
-/// Current Unix time in microseconds.
-pub fn now_us() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_micros() as u64)
-        .unwrap_or(0)
+    let real = system_us();
+    let off = real as i64 - tsc_us(quanta::Instant::now()) as i64;
+    OFFSET_US.store(
+        if off == 0 { 1 } else { off },
+        std::sync::atomic::Ordering::Relaxed,
+    );
+    COARSE_MS.store(real / 1000, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// Redis's glob matcher (`stringmatchlen`): `*`, `?`, `[...]` with ranges and `^`, `\`

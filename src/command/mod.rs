@@ -76,17 +76,18 @@ impl<'a> Locks<'a> {
         busy: &crate::scripting::Busy,
     ) -> Option<Locks<'a>> {
         let mut locks = Locks::none(store);
-        locks.lock_unless_busy(&mut shards, busy).then_some(locks)
+        locks.lock_unless_busy(&mut shards, busy).map(|_| locks)
     }
 
     /// `acquire_unless_busy` in place, for guards that hold nothing yet (the dispatcher's
     /// `Ctx`: no moving of the guard list around). `shards` is sorted and deduplicated.
-    /// On false (a busy script) nothing is held.
+    /// On None (a busy script) nothing is held; otherwise whether it had to wait for a
+    /// lock (then the caller's clock reading from before is stale).
     pub fn lock_unless_busy(
         &mut self,
         shards: &mut smallvec::SmallVec<[usize; 16]>,
         busy: &crate::scripting::Busy,
-    ) -> bool {
+    ) -> Option<bool> {
         debug_assert!(self.held.is_empty());
         // Already strictly ascending (LockMode::All, one key) needs no sort.
         if shards.len() > 1 && !shards.windows(2).all(|w| w[0] < w[1]) {
@@ -96,11 +97,13 @@ impl<'a> Locks<'a> {
         let store = self.store;
         // Scripts lock every shard: size the guard list once instead of growing it.
         self.held.reserve(shards.len());
+        let mut waited = false;
         for &s in shards.iter() {
             if let Some(g) = store.try_lock(s) {
                 self.held.push((s, g));
                 continue;
             }
+            waited = true;
             loop {
                 if let Some(g) = store.try_lock_for(s, std::time::Duration::from_millis(5)) {
                     self.held.push((s, g));
@@ -108,11 +111,11 @@ impl<'a> Locks<'a> {
                 }
                 if busy.is_busy() {
                     self.held.clear();
-                    return false;
+                    return None;
                 }
             }
         }
-        true
+        Some(waited)
     }
 
     pub fn all(store: &'a crate::store::Store) -> Locks<'a> {

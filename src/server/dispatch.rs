@@ -224,7 +224,8 @@ fn finish_reply(client: &mut Client, r: Reply) -> Outcome {
 
 /// Runs a looked-up command: locks, handler, effects, stats.
 pub fn run(srv: &Server, client: &mut Client, cmd: &Arc<CommandSpec>, args: &[Bytes]) -> Outcome {
-    let start = std::time::Instant::now();
+    let start = quanta::Instant::now();
+    let mut now_at = start;
     client.info.set_last_cmd(cmd);
     let handler = cmd.handler.expect("registered command has a handler");
     let (reply, block, deferred, events) = {
@@ -247,12 +248,18 @@ pub fn run(srv: &Server, client: &mut Client, cmd: &Arc<CommandSpec>, args: &[By
                     shards.push(pos.shard);
                 });
             }
-            if !ctx.locks.lock_unless_busy(&mut shards, &srv.scripting.busy) {
-                drop(ctx);
-                return reject(srv, client, Reply::err(srv.scripting.busy.err()));
+            match ctx.locks.lock_unless_busy(&mut shards, &srv.scripting.busy) {
+                None => {
+                    drop(ctx);
+                    return reject(srv, client, Reply::err(srv.scripting.busy.err()));
+                }
+                // The command's time is read after any wait for the locks, as if it had
+                // just been received (Redis runs it when it gets to it).
+                Some(true) => now_at = quanta::Instant::now(),
+                Some(false) => {}
             }
         }
-        ctx.now = crate::util::now_ms();
+        ctx.now = crate::util::unix_us_at(now_at) / 1000;
         let reply = handler(&mut ctx, args);
         propagate(&mut ctx, cmd, args);
         // Still under the locks: register a blocked client, serve clients blocked on keys
@@ -312,7 +319,7 @@ pub fn propagate(ctx: &mut Ctx, cmd: &CommandSpec, args: &[Bytes]) {
 /// propagation and per-command stats as a top-level call, but no locking and no
 /// blocking (a blocking command gets its timeout reply, as in Redis).
 pub fn call_locked(ctx: &mut Ctx, cmd: &Arc<CommandSpec>, args: &[Bytes]) -> Reply {
-    let start = std::time::Instant::now();
+    let start = quanta::Instant::now();
     let handler = cmd.handler.expect("registered command has a handler");
     let saved_dirty = std::mem::take(&mut ctx.dirty);
     ctx.propagate = Propagate::AsIs;
