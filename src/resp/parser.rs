@@ -267,6 +267,26 @@ fn parse_inline(buf: &mut BytesMut) -> Result<Option<Vec<Bytes>>, ParseError> {
     if line.last() == Some(&b'\r') {
         line = &line[..line.len() - 1];
     }
+    // The usual line (`PING`, `GET key`): no quotes, no NUL. Its arguments are slices of
+    // the received bytes, no copy per argument.
+    if memchr::memchr3(b'"', b'\'', 0, line).is_none() {
+        let len = line.len();
+        let whole = buf.split_to(nl + 1).freeze();
+        let mut args = Vec::new();
+        let mut i = 0;
+        while i < len {
+            if whole[i].is_ascii_whitespace() {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < len && !whole[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            args.push(whole.slice(start..i));
+        }
+        return Ok(Some(args));
+    }
     let args = split_args(line).ok_or_else(|| ParseError("unbalanced quotes in request".into()))?;
     buf.advance(nl + 1);
     Ok(Some(args.into_iter().map(Bytes::from).collect()))
@@ -503,6 +523,14 @@ mod tests {
         );
         assert_eq!(r[1], vec![Bytes::from("PING")]);
         assert!(r[2].is_empty());
+        // Unquoted lines take the no-copy path: the same splitting.
+        let r = parse_all(b"  get \t k1  v\r\n\t\r\nx\n").unwrap();
+        assert_eq!(
+            r[0],
+            vec![Bytes::from("get"), Bytes::from("k1"), Bytes::from("v")]
+        );
+        assert!(r[1].is_empty());
+        assert_eq!(r[2], vec![Bytes::from("x")]);
     }
 
     #[test]
