@@ -200,42 +200,59 @@ async fn run_loop(
             max_multibulk_len: 1024 * 1024 * 1024,
             unauthenticated: !client.authenticated,
         };
+        // Requests are parsed in batches: the keys of a batch are prefetched before it runs.
+        let mut batch: smallvec::SmallVec<[Vec<Bytes>; 16]> = smallvec::SmallVec::new();
         loop {
-            let args = match parser.parse(rbuf, &limits) {
-                Ok(Some(a)) => a,
-                Ok(None) => break,
-                Err(e) => {
-                    let msg = format!("-ERR Protocol error: {}\r\n", e.0);
-                    srv.stats.count_error("ERR");
-                    out.extend_from_slice(msg.as_bytes());
+            let mut proto_err = None;
+            while batch.len() < MAX_BATCH {
+                match parser.parse(rbuf, &limits) {
+                    Ok(Some(a)) if a.is_empty() => {}
+                    Ok(Some(a)) => batch.push(a),
+                    Ok(None) => break,
+                    Err(e) => {
+                        proto_err = Some(e);
+                        break;
+                    }
+                }
+            }
+            let full = batch.len() == MAX_BATCH;
+            if batch.len() > 1 {
+                prefetch_keys(srv, client.db, &batch);
+            }
+            for args in batch.drain(..) {
+                run_command(srv, sock, info, client, out, push_rx, args).await?;
+                if client.close_after_reply {
                     let _ = flush(srv, sock, out).await;
-                    log(
-                        '-',
-                        &format!(
-                            "Protocol error ({}) from client: id={} addr={}",
-                            e.0, info.id, info.addr
-                        ),
-                    );
                     return Err(Stop::Closed);
                 }
-            };
-            if args.is_empty() {
-                continue;
+                if client.enter_monitor {
+                    client.enter_monitor = false;
+                    info.monitor.store(true, Ordering::Relaxed);
+                    srv.monitors.lock().push((info.id, client.push_tx.clone()));
+                    srv.has_monitors.store(true, Ordering::Relaxed);
+                }
+                // Don't let a huge pipeline grow the output buffer without bound.
+                if out.len() > 64 * 1024 {
+                    flush(srv, sock, out).await?;
+                }
             }
-            run_command(srv, sock, info, client, out, push_rx, args).await?;
-            if client.close_after_reply {
+            // Redis runs the requests before a malformed one, then answers the error.
+            if let Some(e) = proto_err {
+                let msg = format!("-ERR Protocol error: {}\r\n", e.0);
+                srv.stats.count_error("ERR");
+                out.extend_from_slice(msg.as_bytes());
                 let _ = flush(srv, sock, out).await;
+                log(
+                    '-',
+                    &format!(
+                        "Protocol error ({}) from client: id={} addr={}",
+                        e.0, info.id, info.addr
+                    ),
+                );
                 return Err(Stop::Closed);
             }
-            if client.enter_monitor {
-                client.enter_monitor = false;
-                info.monitor.store(true, Ordering::Relaxed);
-                srv.monitors.lock().push((info.id, client.push_tx.clone()));
-                srv.has_monitors.store(true, Ordering::Relaxed);
-            }
-            // Don't let a huge pipeline grow the output buffer without bound.
-            if out.len() > 64 * 1024 {
-                flush(srv, sock, out).await?;
+            if !full {
+                break;
             }
         }
         let qlimit = srv.config.hot.query_buffer_limit.load(Ordering::Relaxed) as usize;
@@ -257,7 +274,46 @@ async fn run_loop(
             let _ = flush(srv, sock, out).await;
             return Err(Stop::Closed);
         }
+        // Write after the other connections that are ready have run their requests, as
+        // Redis writes every reply of an event-loop pass in beforeSleep: the replies leave
+        // in a burst, which a client reads in one wake-up. Writing each at once made the
+        // client sleep and be woken once per reply (4-6x Redis's wake-ups on a pipelined
+        // benchmark, each costing this thread the wake-up path inside send()).
+        if !out.is_empty() {
+            tokio::task::yield_now().await;
+        }
         flush_or_kill(srv, sock, out, info).await?;
+    }
+}
+
+/// Requests parsed ahead of running them (and whose keys are prefetched together).
+const MAX_BATCH: usize = 32;
+
+/// Starts fetching the keys of a batch of requests into cache (`Store::prefetch`): on a
+/// pipelined load, a key lookup otherwise waits on memory twice (bucket, node), one key
+/// after the other.
+fn prefetch_keys(srv: &Server, db: usize, batch: &[Vec<Bytes>]) {
+    let mut keys: smallvec::SmallVec<[crate::store::KeyPos; 32]> = smallvec::SmallVec::new();
+    for args in batch {
+        let Some(cmd) = srv.cmds.get(&args[0]) else {
+            continue;
+        };
+        let argc = args.len() as i32;
+        if cmd.lock != crate::command::LockMode::Keys
+            || !cmd.subcommands.is_empty()
+            || (cmd.arity > 0 && argc != cmd.arity)
+            || (cmd.arity < 0 && argc < -cmd.arity)
+        {
+            continue;
+        }
+        cmd.each_key_position(args, |i| {
+            if keys.len() < 64 {
+                keys.push(srv.store.pos(&args[i]));
+            }
+        });
+    }
+    if keys.len() > 1 {
+        srv.store.prefetch(db, &keys);
     }
 }
 
@@ -406,7 +462,7 @@ async fn run_script(
 ) -> dispatch::Outcome {
     let placement = &srv.script_placement;
     let inline = key != 0 && placement.inline(key);
-    let start = std::time::Instant::now();
+    let start = quanta::Instant::now();
     let outcome = if inline {
         super::workers::run_marked(|| dispatch::execute(srv, client, args))
     } else {

@@ -190,6 +190,9 @@ pub async fn balance(srv: Arc<super::Server>) {
     let mut last: Vec<u64> = vec![0; n];
     let mut last_t = now_ns();
     let (mut last_cmds, mut last_parks) = (0u64, 0u64);
+    let mut machine = MachineIdle::default();
+    machine.idle_cores();
+    let mut sizer = Sizer::default();
     loop {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         if srv.shutting_down.load(Ordering::Relaxed) {
@@ -214,34 +217,24 @@ pub async fn balance(srv: Arc<super::Server>) {
                 (d as f64 / dt).min(1.0)
             })
             .collect();
-        let total: f64 = util.iter().sum();
-        // Commands per park: a wake-up per burst is what another worker costs, so it
-        // pays when bursts are big (pipelines, many clients at once), not when they are
-        // a request or two (a client-bound, unpipelined load).
         let cmds = srv.stats.total_commands_processed.load(Ordering::Relaxed);
         let parks: u64 = workers
             .iter()
             .map(|w| w.parks.load(Ordering::Relaxed))
             .sum();
-        let per_park =
-            cmds.saturating_sub(last_cmds) as f64 / parks.saturating_sub(last_parks).max(1) as f64;
-        (last_cmds, last_parks) = (cmds, parks);
-        let active = ACTIVE.load(Ordering::Relaxed).clamp(1, n);
-        let busy = if per_park >= BIG_BURST { 0.5 } else { 0.75 };
-        let want = if total > busy * active as f64 && per_park >= SMALL_BURST {
-            (active + 1).min(n)
-        } else if active > 1 && (total < 0.4 * (active - 1) as f64 || per_park < SMALL_BURST) {
-            active - 1
-        } else {
-            active
+        let done = cmds.saturating_sub(last_cmds) as f64;
+        let sample = Sample {
+            active: ACTIVE.load(Ordering::Relaxed).clamp(1, n),
+            workers: n,
+            load: util.iter().sum(),
+            per_park: done / parks.saturating_sub(last_parks).max(1) as f64,
+            rate: done * 1e9 / dt,
+            idle_cores: machine.idle_cores(),
         };
-        if want != active {
-            super::log(
-                '.',
-                &format!(
-                    "Workers serving: {want} (load {total:.2}, {per_park:.0} commands per wake-up)"
-                ),
-            );
+        (last_cmds, last_parks) = (cmds, parks);
+        let (want, why) = sizer.decide(&sample);
+        if let Some(why) = why {
+            super::log('.', &format!("Workers serving: {want} ({why})"));
         }
         ACTIVE.store(want, Ordering::Relaxed);
         // Never send anyone to a worker stuck in a script (a client that came to another
@@ -376,4 +369,216 @@ pub fn run_marked<R>(f: impl FnOnce() -> R) -> R {
         w.scripting.store(false, Ordering::Relaxed);
     }
     r
+}
+
+/// What the balancer measured over its last tick.
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    /// Workers taking connections, and workers in all.
+    active: usize,
+    workers: usize,
+    /// Sum of the workers' busy shares (1.0 = one worker never parked).
+    load: f64,
+    /// Commands per park: a wake-up per burst is what another worker costs, so it pays
+    /// when bursts are big (pipelines, many clients at once), not when they are a
+    /// request or two (a client-bound, unpipelined load).
+    per_park: f64,
+    /// Commands per second.
+    rate: f64,
+    /// Idle cores of the whole machine (None: unknown).
+    idle_cores: Option<f64>,
+}
+
+/// A grow on trial: the active set went from `from` workers, which served `base_rate`.
+#[derive(Debug)]
+struct Trial {
+    from: usize,
+    base_rate: f64,
+    ticks: u32,
+    rates: f64,
+}
+
+/// Decides the number of active workers, tick by tick.
+///
+/// - Grow when the active workers are busy (past 75%, or 50% when bursts are big) and
+///   the machine has a core idle for one more: without one, the new worker would take
+///   CPU from the very clients whose requests it serves.
+/// - A grow is a trial: if over the next ticks (the first, when connections move, not
+///   counted) throughput did not rise by 5%, go back and don't try again for 5 s. Lock
+///   contention (multi-key commands on two workers) and a client that is the
+///   bottleneck both show up this way, whatever the busy shares say.
+/// - Shrink when one fewer would carry the load, when wake-ups bring only a few
+///   commands each, or when the machine has no core to spare and the workers are not
+///   saturated (then they wait on each other and on the clients).
+#[derive(Debug, Default)]
+struct Sizer {
+    trial: Option<Trial>,
+    /// Ticks left during which the set may not grow (after a failed trial or a shrink
+    /// for want of a core): no flapping between two sizes.
+    no_grow: u32,
+}
+
+const TRIAL_TICKS: u32 = 4;
+const NO_GROW_TICKS: u32 = 50;
+
+impl Sizer {
+    /// The number of workers that should serve, and why it changes (None: no change).
+    fn decide(&mut self, s: &Sample) -> (usize, Option<String>) {
+        let active = s.active;
+        self.no_grow = self.no_grow.saturating_sub(1);
+        if let Some(t) = &mut self.trial {
+            t.ticks += 1;
+            if t.ticks > 1 {
+                t.rates += s.rate;
+            }
+            if t.ticks < TRIAL_TICKS {
+                return (active, None);
+            }
+            let rate = t.rates / (TRIAL_TICKS - 1) as f64;
+            let (from, base) = (t.from, t.base_rate);
+            self.trial = None;
+            if rate < base * 1.05 {
+                self.no_grow = NO_GROW_TICKS;
+                return (
+                    from,
+                    Some(format!(
+                        "{active} served {rate:.0} commands/s, no more than {from} did ({base:.0})"
+                    )),
+                );
+            }
+            return (active, None);
+        }
+        let busy = if s.per_park >= BIG_BURST { 0.5 } else { 0.75 };
+        let room = s.idle_cores.is_none_or(|c| c >= 0.5);
+        let idle = s.idle_cores.map_or("?".into(), |c| format!("{c:.1}"));
+        let why = format!(
+            "load {:.2}, {:.0} commands per wake-up, {idle} idle cores",
+            s.load, s.per_park
+        );
+        if active < s.workers
+            && s.load > busy * active as f64
+            && s.per_park >= SMALL_BURST
+            && room
+            && self.no_grow == 0
+        {
+            self.trial = Some(Trial {
+                from: active,
+                base_rate: s.rate,
+                ticks: 0,
+                rates: 0.0,
+            });
+            return (active + 1, Some(why));
+        }
+        if active > 1 {
+            let crowded = s.idle_cores.is_some_and(|c| c < 0.5) && s.load < 0.65 * active as f64;
+            if crowded {
+                self.no_grow = NO_GROW_TICKS;
+            }
+            if crowded || s.load < 0.4 * (active - 1) as f64 || s.per_park < SMALL_BURST {
+                return (active - 1, Some(why));
+            }
+        }
+        (active, None)
+    }
+}
+
+/// Idle CPU of the whole machine, from /proc/stat (Linux): how many cores were idle over
+/// the last two samples' interval, smoothed. None where it can't be read.
+#[derive(Default)]
+struct MachineIdle {
+    last: Option<(u64, u64)>,
+    smoothed: Option<f64>,
+}
+
+impl MachineIdle {
+    fn idle_cores(&mut self) -> Option<f64> {
+        let stat = std::fs::read_to_string("/proc/stat").ok()?;
+        let mut lines = stat.lines();
+        // cpu  user nice system idle iowait irq softirq steal ...
+        let f: Vec<u64> = lines
+            .next()?
+            .split_whitespace()
+            .skip(1)
+            .take(8)
+            .filter_map(|x| x.parse().ok())
+            .collect();
+        if f.len() < 8 {
+            return None;
+        }
+        let cpus = lines.filter(|l| l.starts_with("cpu")).count().max(1) as f64;
+        let (idle, total) = (f[3] + f[4], f.iter().sum::<u64>());
+        let prev = self.last.replace((idle, total));
+        let (pi, pt) = prev?;
+        let dt = total.saturating_sub(pt);
+        if dt == 0 {
+            return self.smoothed;
+        }
+        let now = idle.saturating_sub(pi) as f64 / dt as f64 * cpus;
+        // Ticks are 10 ms: over 100 ms a sample is coarse; average the last few.
+        let s = self.smoothed.map_or(now, |s| 0.5 * s + 0.5 * now);
+        self.smoothed = Some(s);
+        Some(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(active: usize, load: f64, rate: f64, idle: f64) -> Sample {
+        Sample {
+            active,
+            workers: 4,
+            load,
+            per_park: 100.0,
+            rate,
+            idle_cores: Some(idle),
+        }
+    }
+
+    #[test]
+    fn grows_only_with_an_idle_core() {
+        let mut s = Sizer::default();
+        assert_eq!(s.decide(&sample(1, 0.99, 1e6, 0.3)).0, 1);
+        assert_eq!(s.decide(&sample(1, 0.99, 1e6, 1.2)).0, 2);
+    }
+
+    #[test]
+    fn a_grow_that_does_not_raise_throughput_is_undone() {
+        let mut s = Sizer::default();
+        assert_eq!(s.decide(&sample(1, 0.99, 1e6, 1.2)).0, 2);
+        // The first tick (connections moving) does not count; then 3 ticks at +2%.
+        assert_eq!(s.decide(&sample(2, 1.9, 0.5e6, 1.0)).0, 2);
+        for _ in 0..2 {
+            assert_eq!(s.decide(&sample(2, 1.9, 1.02e6, 1.0)).0, 2);
+        }
+        let (n, why) = s.decide(&sample(2, 1.9, 1.02e6, 1.0));
+        assert_eq!(n, 1);
+        assert!(why.unwrap().contains("no more than 1 did"));
+        // And it is not tried again at once.
+        assert_eq!(s.decide(&sample(1, 0.99, 1e6, 1.2)).0, 1);
+    }
+
+    #[test]
+    fn a_grow_that_pays_stays() {
+        let mut s = Sizer::default();
+        assert_eq!(s.decide(&sample(1, 0.99, 1e6, 1.2)).0, 2);
+        for _ in 0..TRIAL_TICKS {
+            assert_eq!(s.decide(&sample(2, 1.9, 1.6e6, 0.9)).0, 2);
+        }
+        // Both saturated and a core still idle: on to three.
+        assert_eq!(s.decide(&sample(2, 1.9, 1.6e6, 0.9)).0, 3);
+    }
+
+    #[test]
+    fn shrinks_when_crowded_or_light() {
+        let mut s = Sizer::default();
+        // No core to spare and two half-busy workers: one will do.
+        assert_eq!(s.decide(&sample(2, 1.1, 1e6, 0.2)).0, 1);
+        let mut s = Sizer::default();
+        assert_eq!(s.decide(&sample(3, 0.5, 1e5, 2.0)).0, 2);
+        let mut light = sample(2, 1.5, 1e5, 2.0);
+        light.per_park = 2.0;
+        assert_eq!(s.decide(&light).0, 1);
+    }
 }

@@ -29,6 +29,21 @@ impl<V> Node<V> {
     }
 }
 
+/// A prefetch hint for the cache line holding `*p`. A hint only: it never faults.
+#[inline(always)]
+fn prefetch<T>(p: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: prefetching reads nothing architecturally; `p` is a valid reference anyway.
+    #[allow(unused_unsafe)]
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+            p as *const T as *const i8,
+        );
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
 pub struct Dict<V> {
     table: Vec<Option<Box<Node<V>>>>,
     len: usize,
@@ -65,6 +80,25 @@ impl<V> Dict<V> {
     #[inline]
     fn idx(&self, hash: u64) -> usize {
         (hash as usize) & (self.table.len() - 1)
+    }
+
+    /// Asks the CPU to fetch the bucket slot of `hash` into cache, without waiting for it
+    /// (first stage of a batch prefetch: `Store::prefetch`).
+    #[inline]
+    pub fn prefetch_slot(&self, hash: u64) {
+        if !self.table.is_empty() {
+            prefetch(&self.table[self.idx(hash)]);
+        }
+    }
+
+    /// Second stage: the first node of the bucket's chain (the slot should be cached by now).
+    #[inline]
+    pub fn prefetch_head(&self, hash: u64) {
+        if !self.table.is_empty() {
+            if let Some(n) = self.table[self.idx(hash)].as_deref() {
+                prefetch(n);
+            }
+        }
     }
 
     pub fn get(&self, hash: u64, key: &[u8]) -> Option<&V> {

@@ -319,6 +319,25 @@ impl Store {
         self.shards[shard].try_lock()
     }
 
+    /// Starts fetching the keys of a batch of pipelined requests into cache, so that
+    /// running them doesn't wait on memory twice per key (bucket slot, then node): every
+    /// slot is requested first, then every chain head, each stage overlapping the misses
+    /// of all the keys. A shard busy elsewhere is skipped (a hint is not worth a wait).
+    pub fn prefetch(&self, db: usize, keys: &[KeyPos]) {
+        for stage in 0..2 {
+            for k in keys {
+                if let Some(g) = self.shards[k.shard].try_lock() {
+                    let Some(d) = g.dbs.get(db) else { return };
+                    if stage == 0 {
+                        d.dict.prefetch_slot(k.hash);
+                    } else {
+                        d.dict.prefetch_head(k.hash);
+                    }
+                }
+            }
+        }
+    }
+
     /// Number of keys and of keys with an expiry in database `db` (locks each shard briefly).
     pub fn db_stats(&self, db: usize) -> (usize, usize) {
         let mut keys = 0;
