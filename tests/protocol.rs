@@ -508,3 +508,55 @@ fn parser_randomized_no_panic() {
         "parsed={parsed} errors={errors}"
     );
 }
+
+/// Requests are parsed in batches (their keys prefetched) before they run: the effects
+/// must still be those of running them one by one, in order, across SELECT, beyond one
+/// batch, and up to a malformed request that ends the connection.
+#[test]
+fn pipelined_batches_run_in_order_up_to_a_protocol_error() {
+    let mut srv = TestServer::start();
+    let mut r = srv.raw();
+    let mut packet = Vec::new();
+    let enc = |args: &[&str]| {
+        let mut v = format!("*{}\r\n", args.len()).into_bytes();
+        for a in args {
+            v.extend_from_slice(format!("${}\r\n{a}\r\n", a.len()).as_bytes());
+        }
+        v
+    };
+    packet.extend(enc(&["SET", "a", "db0"]));
+    packet.extend(enc(&["SELECT", "1"]));
+    packet.extend(enc(&["SET", "a", "db1"]));
+    packet.extend(enc(&["GET", "a"]));
+    packet.extend(enc(&["SELECT", "0"]));
+    packet.extend(enc(&["GET", "a"]));
+    for _ in 0..100 {
+        packet.extend(enc(&["INCR", "n"]));
+    }
+    packet.extend_from_slice(b"GET a\r\n");
+    packet.extend_from_slice(b"*1\r\n$abc\r\n");
+    packet.extend(enc(&["SET", "after", "error"]));
+    r.send(&packet);
+    for want in [
+        &b"+OK\r\n"[..],
+        b"+OK\r\n",
+        b"+OK\r\n",
+        b"$3\r\ndb1\r\n",
+        b"+OK\r\n",
+        b"$3\r\ndb0\r\n",
+    ] {
+        assert_eq!(r.read_reply(), want);
+    }
+    for i in 1..=100 {
+        assert_eq!(r.read_reply(), format!(":{i}\r\n").into_bytes());
+    }
+    assert_eq!(r.read_reply(), b"$3\r\ndb0\r\n");
+    assert_eq!(
+        r.read_reply(),
+        b"-ERR Protocol error: invalid bulk length\r\n"
+    );
+    assert!(r.closed());
+    let mut c = srv.conn();
+    assert_eq!(q(&mut c, &["EXISTS", "after"]), Value::Int(0));
+    assert_eq!(q(&mut c, &["GET", "n"]), Value::BulkString(b"100".to_vec()));
+}

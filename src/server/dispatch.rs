@@ -36,7 +36,15 @@ pub fn unknown_command(args: &[Bytes]) -> Reply {
 /// Finds the command (and subcommand) for `args` and checks its arity.
 /// The spec is borrowed from the table: no refcount traffic on a line every thread shares.
 pub fn lookup<'s>(srv: &'s Server, args: &[Bytes]) -> Result<&'s Arc<CommandSpec>, Reply> {
-    let Some(cmd) = srv.cmds.get(&args[0]) else {
+    resolve(srv.cmds.get(&args[0]), args)
+}
+
+/// `lookup` for a caller that already has the table's entry for `args[0]` (`found`).
+pub fn resolve<'s>(
+    found: Option<&'s Arc<CommandSpec>>,
+    args: &[Bytes],
+) -> Result<&'s Arc<CommandSpec>, Reply> {
+    let Some(cmd) = found else {
         return Err(unknown_command(args));
     };
     let cmd = if !cmd.subcommands.is_empty() {
@@ -91,7 +99,17 @@ pub struct Outcome {
 
 /// Runs a request end to end (lookup, checks, execution).
 pub fn execute(srv: &Server, client: &mut Client, args: &[Bytes]) -> Outcome {
-    let cmd = match lookup(srv, args) {
+    execute_found(srv, client, args, srv.cmds.get(&args[0]))
+}
+
+/// `execute` for a caller that already looked `args[0]` up in the command table.
+pub fn execute_found(
+    srv: &Server,
+    client: &mut Client,
+    args: &[Bytes],
+    found: Option<&Arc<CommandSpec>>,
+) -> Outcome {
+    let cmd = match resolve(found, args) {
         Ok(c) => c,
         Err(r) => return reject(srv, client, r),
     };
