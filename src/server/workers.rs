@@ -17,13 +17,14 @@
 //! per burst of requests, so spreading a light load over every core costs CPU (on a
 //! client-bound benchmark, twice Redis's context switches per request) for no gain. The
 //! balancer (`balance`, every 100 ms) measures each worker's busy share (time not
-//! parked) and commands per park, sizes the active set to the total load (grow past 75%
-//! per active worker, or 50% when bursts are big; shrink below 40%, or when wake-ups
-//! bring only a few commands each), places new connections on the active worker with the fewest
-//! connections, and asks connections to move: off workers outside the active set, and
-//! from a busy active worker to the least busy one. A connection moves itself between
-//! two requests (`conn.rs`): its socket is deregistered, re-registered with the target
-//! worker's reactor, and its state (buffers, parser, client) travels with it.
+//! parked), commands per park, throughput and the machine's idle cores, sizes the active
+//! set with `Sizer` (grow onto an idle core when busy, keep a grow only if throughput
+//! rose; shrink when lightly loaded or when no core is spare), places new connections on
+//! the active worker with the fewest connections, and asks connections to move: off
+//! workers outside the active set, and from a busy active worker to the least busy one.
+//! A connection moves itself between two requests (`conn.rs`): its socket is
+//! deregistered, re-registered with the target worker's reactor, and its state (buffers,
+//! parser, client) travels with it.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
