@@ -105,8 +105,6 @@ fn main() {
             .unwrap_or(2),
         n => n as usize,
     };
-    // Calibrate the TSC clocks that time every command now, not on the first command.
-    tessera::util::update_coarse_clock();
     log('#', "oO0OoO0OoO0Oo Tessera is starting oO0OoO0OoO0Oo");
     log(
         '#',

@@ -182,6 +182,19 @@ impl CommandSpec {
         &self.name
     }
 
+    /// Whether `argc` arguments (the name included) satisfy the arity: exactly `arity`
+    /// if positive, at least `-arity` if negative (Redis's arity check).
+    #[inline]
+    pub fn arity_ok(&self, argc: usize) -> bool {
+        let argc = argc as i64;
+        let arity = self.arity as i64;
+        if arity > 0 {
+            argc == arity
+        } else {
+            argc >= -arity
+        }
+    }
+
     /// Positions of the key arguments, from the key specs (Redis's getKeysUsingKeySpecs).
     /// Calls `f` with each key position (the same positions `key_positions` lists), for
     /// callers that only need to map them (no intermediate list).

@@ -429,8 +429,7 @@ fn getkeys_common(ctx: &Ctx, args: &[Bytes]) -> Result<KeysOf, Reply> {
     if cmd.key_specs.is_empty() {
         return Err(Reply::err("ERR The command has no key arguments"));
     }
-    let argc = cargs.len() as i32;
-    if (cmd.arity > 0 && cmd.arity != argc) || argc < -cmd.arity {
+    if !cmd.arity_ok(cargs.len()) {
         return Err(Reply::err(
             "ERR Invalid number of arguments specified for command",
         ));

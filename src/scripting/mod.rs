@@ -543,8 +543,7 @@ fn redis_call(
     } else {
         cmd
     };
-    let argc = argv.len() as i32;
-    if (cmd.arity > 0 && argc != cmd.arity) || (cmd.arity < 0 && argc < -cmd.arity) {
+    if !cmd.arity_ok(argv.len()) {
         return fail(
             lua,
             "ERR Wrong number of args calling Redis command from script",

@@ -308,11 +308,9 @@ fn prefetch_keys(srv: &Server, db: usize, batch: &[Request]) {
         let Some(cmd) = found else {
             continue;
         };
-        let argc = args.len() as i32;
         if cmd.lock != crate::command::LockMode::Keys
             || !cmd.subcommands.is_empty()
-            || (cmd.arity > 0 && argc != cmd.arity)
-            || (cmd.arity < 0 && argc < -cmd.arity)
+            || !cmd.arity_ok(args.len())
         {
             continue;
         }

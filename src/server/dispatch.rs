@@ -66,8 +66,7 @@ pub fn resolve<'s>(
     } else {
         cmd
     };
-    let argc = args.len() as i32;
-    if (cmd.arity > 0 && argc != cmd.arity) || (cmd.arity < 0 && argc < -cmd.arity) {
+    if !cmd.arity_ok(args.len()) {
         cmd.stats.rejected.fetch_add(1, Ordering::Relaxed);
         return Err(crate::command::err::wrong_args(&cmd.name));
     }
@@ -76,12 +75,29 @@ pub fn resolve<'s>(
 
 /// The shards a command must lock.
 pub fn shards_for(srv: &Server, cmd: &CommandSpec, args: &[Bytes]) -> Option<ShardList> {
+    shards_seeing_first_key(srv, cmd, args, |_, _| {})
+}
+
+/// `shards_for`, also handing `first_key` the first key and its position (the
+/// dispatcher remembers it: the handler looks that key up next).
+fn shards_seeing_first_key(
+    srv: &Server,
+    cmd: &CommandSpec,
+    args: &[Bytes],
+    mut first_key: impl FnMut(&Bytes, crate::store::KeyPos),
+) -> Option<ShardList> {
     match cmd.lock {
         LockMode::None => None,
         LockMode::All => Some((0..srv.store.nshards()).collect()),
         LockMode::Keys => {
             let mut out = ShardList::new();
-            cmd.each_key_position(args, |i| out.push(srv.store.shard_of(&args[i])));
+            cmd.each_key_position(args, |i| {
+                let pos = srv.store.pos(&args[i]);
+                if out.is_empty() {
+                    first_key(&args[i], pos);
+                }
+                out.push(pos.shard);
+            });
             Some(out)
         }
     }
@@ -250,22 +266,8 @@ pub fn run(srv: &Server, client: &mut Client, cmd: &Arc<CommandSpec>, args: &[By
         // Locked in place (no moving of guard lists); dropping `ctx` at the end of this
         // block releases the shard locks.
         let mut ctx = Ctx::unlocked(srv, client);
-        if cmd.lock != LockMode::None {
-            let mut shards = ShardList::new();
-            if cmd.lock == LockMode::All {
-                shards.extend(0..srv.store.nshards());
-            } else {
-                let mut first = true;
-                cmd.each_key_position(args, |i| {
-                    let pos = srv.store.pos(&args[i]);
-                    if first {
-                        // The handler looks this key up next: don't hash it again.
-                        ctx.remember_pos(&args[i], pos);
-                        first = false;
-                    }
-                    shards.push(pos.shard);
-                });
-            }
+        let shards = shards_seeing_first_key(srv, cmd, args, |k, pos| ctx.remember_pos(k, pos));
+        if let Some(mut shards) = shards {
             match ctx.locks.lock_unless_busy(&mut shards, &srv.scripting.busy) {
                 None => {
                     drop(ctx);
@@ -314,22 +316,27 @@ pub fn propagate(ctx: &mut Ctx, cmd: &CommandSpec, args: &[Bytes]) {
     let effects = match std::mem::take(&mut ctx.propagate) {
         Propagate::AsIs if cmd.is_write() => {
             // The common case, without wrapping the one effect in a list.
-            if ctx.in_exec && !ctx.multi_emitted {
-                ctx.multi_emitted = true;
-                srv.propagate_effect(db, &[Bytes::from_static(b"MULTI")]);
-            }
+            open_exec_block(ctx);
             srv.propagate_effect(db, args);
             return;
         }
         Propagate::Rewritten(cmds) => cmds,
         _ => return,
     };
-    if ctx.in_exec && !ctx.multi_emitted && !effects.is_empty() {
-        ctx.multi_emitted = true;
-        srv.propagate_effect(db, &[Bytes::from_static(b"MULTI")]);
+    if !effects.is_empty() {
+        open_exec_block(ctx);
     }
     for e in effects {
         srv.propagate_effect(db, &e);
+    }
+}
+
+/// Inside EXEC, the MULTI that opens the transaction's effects, before its first one.
+fn open_exec_block(ctx: &mut Ctx) {
+    if ctx.in_exec && !ctx.multi_emitted {
+        ctx.multi_emitted = true;
+        ctx.srv
+            .propagate_effect(ctx.client.db, &[Bytes::from_static(b"MULTI")]);
     }
 }
 

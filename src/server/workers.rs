@@ -46,16 +46,14 @@ struct Worker {
 }
 
 static WORKERS: OnceLock<Vec<Worker>> = OnceLock::new();
-static EPOCH: OnceLock<std::time::Instant> = OnceLock::new();
+static EPOCH: OnceLock<quanta::Instant> = OnceLock::new();
 /// Workers 0..ACTIVE take new connections.
 static ACTIVE: AtomicUsize = AtomicUsize::new(1);
 
+/// Nanoseconds since start (never 0), from the TSC clock that times commands: the
+/// park hooks read it at every sleep and wake-up.
 fn now_ns() -> u64 {
-    EPOCH
-        .get_or_init(std::time::Instant::now)
-        .elapsed()
-        .as_nanos() as u64
-        | 1
+    EPOCH.get_or_init(quanta::Instant::now).elapsed().as_nanos() as u64 | 1
 }
 
 /// Stack size of worker threads: scripts run on them, and cjson's 1000-level nesting
@@ -124,8 +122,7 @@ pub fn start(n: usize) {
 /// avoiding one stuck in an inline script.
 pub fn place() -> Option<usize> {
     let workers = WORKERS.get()?;
-    let active = ACTIVE.load(Ordering::Relaxed).clamp(1, workers.len());
-    let best = (0..active).min_by_key(|&i| {
+    let best = (0..active()).min_by_key(|&i| {
         let w = &workers[i];
         (
             w.scripting.load(Ordering::Relaxed),
@@ -322,6 +319,7 @@ fn current_worker() -> Option<&'static Worker> {
 /// until it has once finished within `FAST`; from then on it runs inline. One that
 /// later runs long inline is demoted, and while it runs, new connections are placed on
 /// other workers, so a fresh client can always reach SCRIPT KILL.
+#[derive(Default)]
 pub struct ScriptPlacement {
     fast: parking_lot::RwLock<std::collections::HashSet<u64>>,
 }
@@ -329,14 +327,6 @@ pub struct ScriptPlacement {
 const FAST: std::time::Duration = std::time::Duration::from_millis(1);
 const SLOW: std::time::Duration = std::time::Duration::from_millis(10);
 const MAX_TRACKED: usize = 10_000;
-
-impl Default for ScriptPlacement {
-    fn default() -> Self {
-        ScriptPlacement {
-            fast: parking_lot::RwLock::new(Default::default()),
-        }
-    }
-}
 
 impl ScriptPlacement {
     /// Whether the script `key` may run inline on this worker.
@@ -451,11 +441,13 @@ impl Sizer {
         }
         let busy = if s.per_park >= BIG_BURST { 0.5 } else { 0.75 };
         let room = s.idle_cores.is_none_or(|c| c >= 0.5);
-        let idle = s.idle_cores.map_or("?".into(), |c| format!("{c:.1}"));
-        let why = format!(
-            "load {:.2}, {:.0} commands per wake-up, {idle} idle cores",
-            s.load, s.per_park
-        );
+        let why = || {
+            let idle = s.idle_cores.map_or("?".into(), |c| format!("{c:.1}"));
+            format!(
+                "load {:.2}, {:.0} commands per wake-up, {idle} idle cores",
+                s.load, s.per_park
+            )
+        };
         if active < s.workers
             && s.load > busy * active as f64
             && s.per_park >= SMALL_BURST
@@ -468,7 +460,7 @@ impl Sizer {
                 ticks: 0,
                 rates: 0.0,
             });
-            return (active + 1, Some(why));
+            return (active + 1, Some(why()));
         }
         if active > 1 {
             let crowded = s.idle_cores.is_some_and(|c| c < 0.5) && s.load < 0.65 * active as f64;
@@ -476,7 +468,7 @@ impl Sizer {
                 self.no_grow = NO_GROW_TICKS;
             }
             if crowded || s.load < 0.4 * (active - 1) as f64 || s.per_park < SMALL_BURST {
-                return (active - 1, Some(why));
+                return (active - 1, Some(why()));
             }
         }
         (active, None)
