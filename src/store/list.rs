@@ -118,59 +118,61 @@ fn encode(v: &[u8]) -> (usize, [u8; 8], usize) {
 
 #[inline]
 fn entry_size(v: &[u8]) -> usize {
-    let (h, _, n) = encode(v);
-    2 * varint_len(h) + n
+    Entry::of(v).size()
 }
 
-/// `write_entry` into a slice of exactly `entry_size(v)` bytes.
-fn write_entry_into(out: &mut [u8], v: &[u8]) {
-    let (h, ib, plen) = encode(v);
-    let mut n = h;
-    let mut hl = 0;
-    loop {
-        let b = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            out[hl] = b;
+/// An element encoded for a node: header (varint of `h`), payload, header reversed.
+struct Entry {
+    h: usize,
+    ib: [u8; 8],
+    plen: usize,
+}
+
+impl Entry {
+    #[inline]
+    fn of(v: &[u8]) -> Entry {
+        let (h, ib, plen) = encode(v);
+        Entry { h, ib, plen }
+    }
+
+    #[inline]
+    fn size(&self) -> usize {
+        2 * varint_len(self.h) + self.plen
+    }
+
+    /// Writes the entry of `v` into `out`, exactly `size()` bytes.
+    fn write(&self, out: &mut [u8], v: &[u8]) {
+        let (h, plen) = (self.h, self.plen);
+        let mut n = h;
+        let mut hl = 0;
+        loop {
+            let b = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                out[hl] = b;
+                hl += 1;
+                break;
+            }
+            out[hl] = b | 0x80;
             hl += 1;
-            break;
         }
-        out[hl] = b | 0x80;
-        hl += 1;
-    }
-    if h & 1 == 1 {
-        out[hl..hl + plen].copy_from_slice(&ib[..plen]);
-    } else {
-        out[hl..hl + plen].copy_from_slice(v);
-    }
-    for i in 0..hl {
-        out[hl + plen + i] = out[hl - 1 - i];
+        if h & 1 == 1 {
+            out[hl..hl + plen].copy_from_slice(&self.ib[..plen]);
+        } else {
+            out[hl..hl + plen].copy_from_slice(v);
+        }
+        for i in 0..hl {
+            out[hl + plen + i] = out[hl - 1 - i];
+        }
     }
 }
 
+/// Appends the entry of `v` to `out`.
 fn write_entry(out: &mut Vec<u8>, v: &[u8]) {
-    let (h, ib, plen) = encode(v);
-    let start = out.len();
-    let mut n = h;
-    loop {
-        let b = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            out.push(b);
-            break;
-        }
-        out.push(b | 0x80);
-    }
-    let hl = out.len() - start;
-    if h & 1 == 1 {
-        out.extend_from_slice(&ib[..plen]);
-    } else {
-        out.extend_from_slice(v);
-    }
-    for i in (0..hl).rev() {
-        let b = out[start + i];
-        out.push(b);
-    }
+    let e = Entry::of(v);
+    let at = out.len();
+    out.resize(at + e.size(), 0);
+    e.write(&mut out[at..], v);
 }
 
 #[inline]
@@ -257,17 +259,21 @@ impl Node {
         &self.buf[self.start as usize..]
     }
 
-    /// Drops the first `k` bytes of the entries (whole entries).
+    /// Drops the first `k` bytes of the entries (whole entries, not all of them). The
+    /// bytes become headroom; once it is over twice the entries (plus a little), the
+    /// entries move back to the front, so a queue (RPUSH + LPOP on one node) doesn't grow
+    /// its buffer without end, each move is paid for by the pops before it, and pushes
+    /// and pops alternating at the head (headroom about the node's size) never move it.
     fn drop_front(&mut self, k: usize) {
         let s = self.start as usize + k;
-        if s == self.buf.len() {
-            self.buf.clear();
+        let live = self.buf.len() - s;
+        if s > 2 * live + 64 {
+            self.buf.copy_within(s.., 0);
+            self.buf.truncate(live);
             self.start = 0;
-        } else if let Ok(s) = u32::try_from(s) {
-            self.start = s;
         } else {
-            self.buf.drain(..s);
-            self.start = 0;
+            // A node of several entries is at most 64 KiB (Limit), its headroom no more.
+            self.start = s as u32;
         }
     }
 
@@ -282,20 +288,16 @@ impl Node {
         self.buf.splice(s + r.start..s + r.end, with);
     }
 
-    /// Writes entry `v` (`sz` = entry_size(v) bytes) before the first, into the headroom;
-    /// without room, the node is copied once behind a headroom as big as itself (so a
-    /// run of pushes at the head costs amortized O(1) per byte, like appending).
-    fn prepend(&mut self, v: &[u8], sz: usize) {
+    /// Writes entry `e` of `v` before the first, into the headroom; without room, the
+    /// node is copied once behind a headroom as big as itself (so a run of pushes at the
+    /// head costs amortized O(1) per byte, like appending). Only for a node the entry
+    /// `fits` (64 KiB at most), so offsets stay within u32.
+    fn prepend(&mut self, e: &Entry, v: &[u8]) {
+        let sz = e.size();
         if (self.start as usize) < sz {
             let len = self.buf.len() - self.start as usize;
             let room = sz + len.max(32);
-            if u32::try_from(room).is_err() {
-                // Absurdly big: append and rotate, as a plain buffer would.
-                write_entry(&mut self.buf, v);
-                let s = self.start as usize;
-                self.buf[s..].rotate_right(sz);
-                return;
-            }
+            debug_assert!(u32::try_from(room + len).is_ok());
             let mut nb = Vec::with_capacity(room + len);
             nb.resize(room, 0);
             nb.extend_from_slice(self.bytes());
@@ -303,7 +305,7 @@ impl Node {
             self.start = room as u32;
         }
         let s = self.start as usize - sz;
-        write_entry_into(&mut self.buf[s..s + sz], v);
+        e.write(&mut self.buf[s..s + sz], v);
         self.start = s as u32;
     }
 
@@ -472,10 +474,10 @@ impl ListValue {
     }
 
     pub fn push_front(&mut self, v: &[u8], lim: Limit) {
-        let sz = entry_size(v);
+        let e = Entry::of(v);
         match self.nodes.front_mut() {
-            Some(n) if n.fits(sz, lim) => {
-                n.prepend(v, sz);
+            Some(n) if n.fits(e.size(), lim) => {
+                n.prepend(&e, v);
                 n.count += 1;
             }
             _ => self.nodes.push_front(Node::with(v)),
@@ -797,6 +799,26 @@ mod tests {
             l.nodes.iter().map(|n| n.count as usize).sum::<usize>(),
             l.len
         );
+    }
+
+    #[test]
+    fn a_queue_on_one_node_keeps_its_buffer_small() {
+        let lim = Limit::from_fill(-2);
+        let mut l = ListValue::new();
+        for i in 0..10 {
+            l.push_back(format!("item-{i}").as_bytes(), lim);
+        }
+        for i in 10..200_000 {
+            l.push_back(format!("item-{i}").as_bytes(), lim);
+            assert_eq!(
+                l.pop_front(lim),
+                Some(format!("item-{}", i - 10).into_bytes())
+            );
+        }
+        assert_eq!(l.nodes.len(), 1);
+        // 10 entries of ~13 bytes; the headroom left by pops is bounded by them.
+        assert!(l.nodes[0].buf.len() < 1024, "{}", l.nodes[0].buf.len());
+        assert!(l.mem_bytes() < 4096, "{}", l.mem_bytes());
     }
 
     #[test]
