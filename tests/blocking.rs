@@ -193,6 +193,29 @@ fn key_deleted_or_retyped_while_blocked() {
     assert_eq!(String::from_utf8(c.read_reply()).unwrap(), arr(&["k", "v"]));
 }
 
+/// A waiter for another type ahead in the queue doesn't hold up the ones behind it
+/// (Redis checks each blocked client's type in turn).
+#[test]
+fn a_waiter_for_another_type_does_not_block_the_queue() {
+    let s = TestServer::start();
+    let mut z = s.raw();
+    let mut l = s.raw();
+    let mut p = s.raw();
+    cmd(&mut z, "BZPOPMIN k 0");
+    wait_blocked(&s, 1);
+    cmd(&mut l, "BLPOP k 0");
+    wait_blocked(&s, 2);
+    assert_eq!(call(&mut p, "LPUSH k x"), ":1\r\n");
+    assert_eq!(String::from_utf8(l.read_reply()).unwrap(), arr(&["k", "x"]));
+    assert_eq!(call(&mut p, "EXISTS k"), ":0\r\n");
+    // The zset waiter is still blocked, and served by a zset under the key.
+    assert_eq!(call(&mut p, "ZADD k 1 m"), ":1\r\n");
+    assert_eq!(
+        String::from_utf8(z.read_reply()).unwrap(),
+        "*3\r\n$1\r\nk\r\n$1\r\nm\r\n$1\r\n1\r\n"
+    );
+}
+
 #[test]
 fn wrong_type_destination_errors_and_keeps_the_source() {
     let s = TestServer::start();

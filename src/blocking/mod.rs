@@ -211,7 +211,8 @@ pub fn serve_ready(ctx: &mut Ctx) -> Vec<(usize, Bytes)> {
             let want = w.serves_on;
             let back_to_waiting = || *w.state.lock() = WaitState::Waiting;
             // Served only when the key holds the type the client waits for (a list
-            // waiter stays blocked on a key that became a string, as in Redis).
+            // waiter stays blocked on a key that became a string, as in Redis); the
+            // waiters behind it may wait for that type (Redis checks each client).
             // Several stream readers may be served by one write, and one that can't be
             // (XREAD of an ID still ahead) must not hold up those behind it; a list or
             // zset waiter that can't be served means nothing is left for the next ones.
@@ -219,10 +220,7 @@ pub fn serve_ready(ctx: &mut Ctx) -> Vec<(usize, Bytes)> {
             let ty = ctx.lookup_in(db, &key).map(|e| e.value.type_name());
             if ty != Some(want) && !w.serve_on_nokey {
                 back_to_waiting();
-                if next_may_serve {
-                    continue;
-                }
-                break;
+                continue;
             }
             let Ok(cmd) = crate::server::dispatch::lookup(srv, &w.args) else {
                 back_to_waiting();
