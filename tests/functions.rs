@@ -320,3 +320,26 @@ fn functions_in_multi_and_concurrently() {
 
 /// FUNCTION DUMP of redis-server 7.0 with no libraries: RDB version 10 + CRC64.
 const EMPTY_DUMP_REDIS70: &[u8] = &[0x0a, 0x00, 0x5d, 0x9b, 0x5c, 0x40, 0x0f, 0x7f, 0xa2, 0xda];
+
+/// A library whose top-level code never ends is stopped after 500 ms with Redis's error,
+/// and the server goes on serving (loads included).
+#[test]
+fn function_load_times_out() {
+    let s = TestServer::start();
+    let mut c = s.conn();
+    let r = q(
+        &mut c,
+        &["FUNCTION", "LOAD", "#!lua name=spin\nwhile true do end"],
+    );
+    assert_eq!(
+        err_text(&r),
+        "ERR Error registering functions: ERR FUNCTION LOAD timeout"
+    );
+    assert_eq!(q(&mut c, &["PING"]), Value::SimpleString("PONG".into()));
+    let ok = "#!lua name=ok\nredis.register_function('f', function() return 1 end)";
+    assert_eq!(
+        q(&mut c, &["FUNCTION", "LOAD", ok]),
+        Value::BulkString(b"ok".to_vec())
+    );
+    assert_eq!(q(&mut c, &["FCALL", "f", "0"]), Value::Int(1));
+}

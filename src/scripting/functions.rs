@@ -248,6 +248,9 @@ fn register(
     Ok(())
 }
 
+/// How long a library's top-level code may run in FUNCTION LOAD (Redis's LOAD_TIMEOUT_MS).
+const LOAD_TIMEOUT_MS: u64 = 500;
+
 fn load_error(e: &mlua::Error) -> Reply {
     let msg = match e {
         mlua::Error::CallbackError { cause, .. } => return load_error(cause),
@@ -284,8 +287,8 @@ impl Scripting {
                 Reply::Error(format!("ERR Error compiling function: {msg}").into())
             })?;
         let out = RefCell::new(BTreeMap::new());
-        // Library code runs without redis.call/pcall/setresp (they exist only while a
-        // script or function runs).
+        // Library code runs without redis.call/pcall/setresp: they are removed for the
+        // load and put back after it.
         let mut api = Vec::new();
         for name in ["call", "pcall", "setresp"] {
             if let Ok(f) = redis.raw_get::<LuaValue>(name) {
@@ -297,7 +300,14 @@ impl Scripting {
             let reg =
                 scope.create_function(|lua, args: mlua::MultiValue| register(lua, args, &out))?;
             redis.raw_set("register_function", reg)?;
+            self.busy.load_deadline_ms.store(
+                crate::util::now_ms() + LOAD_TIMEOUT_MS,
+                std::sync::atomic::Ordering::Relaxed,
+            );
             let r = chunk.call::<()>(());
+            self.busy
+                .load_deadline_ms
+                .store(0, std::sync::atomic::Ordering::Relaxed);
             redis.raw_remove("register_function")?;
             r
         });

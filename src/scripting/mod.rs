@@ -42,6 +42,9 @@ pub struct Busy {
     pub threshold_ms: AtomicU64,
     /// True if the running code is a FUNCTION (FUNCTION KILL) rather than EVAL.
     pub is_function: AtomicBool,
+    /// While FUNCTION LOAD runs a library's top-level code: when it must have ended
+    /// (Unix ms; 0 = not loading). Redis gives it 500 ms (LOAD_TIMEOUT_MS).
+    pub load_deadline_ms: AtomicU64,
 }
 
 /// A value alone on its cache line.
@@ -687,8 +690,13 @@ fn new_vm(busy: Arc<Busy>) -> mlua::Result<Vm> {
             let b = &hook_busy;
             // Lua also runs outside scripts (a library's top-level code in FUNCTION
             // LOAD): the busy state and SCRIPT KILL only concern a running script. (The
-            // stale start time once left the server answering -BUSY forever.)
+            // stale start time once left the server answering -BUSY forever.) A load
+            // has its own time limit instead, as in Redis.
             if !b.running.load(Ordering::Acquire) {
+                let deadline = b.load_deadline_ms.load(Ordering::Relaxed);
+                if deadline != 0 && crate::util::now_ms() >= deadline {
+                    return Err(mlua::Error::RuntimeError("FUNCTION LOAD timeout".into()));
+                }
                 return Ok(VmState::Continue);
             }
             let elapsed = crate::util::now_ms().saturating_sub(b.start_ms.load(Ordering::Relaxed));
