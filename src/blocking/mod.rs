@@ -141,7 +141,6 @@ pub fn register(ctx: &mut Ctx, args: &[Bytes], block: &mut crate::command::Block
             keys.push(k.clone());
         }
     }
-    let serve_on_nokey = block.serves_on == "stream" && args[0].eq_ignore_ascii_case(b"xreadgroup");
     let args = block.rerun_args.take().unwrap_or_else(|| args.to_vec());
     let w = Arc::new(Waiter {
         client_id: ctx.client.id(),
@@ -150,7 +149,7 @@ pub fn register(ctx: &mut Ctx, args: &[Bytes], block: &mut crate::command::Block
         keys,
         args,
         serves_on: block.serves_on,
-        serve_on_nokey,
+        serve_on_nokey: block.unblock_on_nokey,
         deadline: block.deadline,
         info: ctx.client.info.clone(),
         proto: ctx.client.proto,

@@ -215,6 +215,9 @@ pub struct BlockOn {
     pub rerun_args: Option<Vec<Bytes>>,
     /// The value type ("list", "zset", "stream") a key must hold to serve the client.
     pub serves_on: &'static str,
+    /// Also run the command when the key is deleted or changes type (XREADGROUP, which
+    /// then answers -NOGROUP; Redis's `unblock_on_nokey`).
+    pub unblock_on_nokey: bool,
 }
 
 pub struct Ctx<'a> {

@@ -520,6 +520,7 @@ fn blmove_generic(
             deadline,
             rerun_args: None,
             serves_on: "list",
+            unblock_on_nokey: false,
         });
         return Reply::Nil;
     }
@@ -639,6 +640,7 @@ fn block_on(ctx: &mut Ctx, keys: Vec<Bytes>, deadline: Option<u64>) -> Reply {
         deadline,
         rerun_args: None,
         serves_on: "list",
+        unblock_on_nokey: false,
     });
     Reply::NilArray
 }

@@ -816,6 +816,7 @@ fn xread_generic(ctx: &mut Ctx, args: &[Bytes], group_mode: bool) -> Reply {
         deadline,
         rerun_args: Some(rerun_args),
         serves_on: "stream",
+        unblock_on_nokey: group_mode,
     });
     Reply::NilArray
 }

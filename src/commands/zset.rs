@@ -943,6 +943,7 @@ fn bzpop_generic(ctx: &mut Ctx, args: &[Bytes], max: bool) -> Reply {
         deadline,
         rerun_args: None,
         serves_on: "zset",
+        unblock_on_nokey: false,
     });
     Reply::NilArray
 }
@@ -1051,6 +1052,7 @@ fn bzmpop(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         deadline,
         rerun_args: None,
         serves_on: "zset",
+        unblock_on_nokey: false,
     });
     Reply::NilArray
 }
