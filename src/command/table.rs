@@ -195,7 +195,6 @@ impl CommandSpec {
         }
     }
 
-    /// Positions of the key arguments, from the key specs (Redis's getKeysUsingKeySpecs).
     /// Calls `f` with each key position (the same positions `key_positions` lists), for
     /// callers that only need to map them (no intermediate list).
     #[inline]
@@ -203,6 +202,7 @@ impl CommandSpec {
         self.for_each_key(args, |i, _| f(i));
     }
 
+    /// Positions of the key arguments, from the key specs (Redis's getKeysUsingKeySpecs).
     pub fn key_positions(&self, args: &[bytes::Bytes]) -> KeyPositions {
         let mut out = KeyPositions::new();
         self.for_each_key(args, |i, _| out.push(i));
@@ -426,10 +426,10 @@ impl Registry {
 }
 
 pub struct CommandTable {
-    cmds: AHashMap<String, Arc<CommandSpec>>,
-    /// The same commands in an open-addressed table hashed by case-folded name, so the
-    /// per-request lookup neither copies, lowercases nor validates the name first.
+    /// The top-level commands in an open-addressed table hashed by case-folded name, so
+    /// the per-request lookup neither copies, lowercases nor validates the name first.
     slots: Box<[Option<Arc<CommandSpec>>]>,
+    len: usize,
 }
 
 /// FNV-1a over the name with ASCII letters folded to lowercase (`| 0x20` also folds a few
@@ -495,18 +495,17 @@ impl CommandTable {
                 .subcommands
                 .insert(child, Arc::new(s));
         }
-        let cmds: AHashMap<String, Arc<CommandSpec>> =
-            top.into_iter().map(|(k, v)| (k, Arc::new(v))).collect();
-        let size = (cmds.len() * 4).next_power_of_two().max(64);
+        let len = top.len();
+        let size = (len * 4).next_power_of_two().max(64);
         let mut slots: Box<[Option<Arc<CommandSpec>>]> = vec![None; size].into_boxed_slice();
-        for (name, spec) in &cmds {
+        for (name, spec) in top {
             let mut i = name_hash(name.as_bytes()) as usize & (size - 1);
             while slots[i].is_some() {
                 i = (i + 1) & (size - 1);
             }
-            slots[i] = Some(spec.clone());
+            slots[i] = Some(Arc::new(spec));
         }
-        CommandTable { cmds, slots }
+        CommandTable { slots, len }
     }
 
     /// Looks up a top-level command by its (any-case) name.
@@ -526,20 +525,20 @@ impl CommandTable {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Arc<CommandSpec>> {
-        self.cmds.values()
+        self.slots.iter().flatten()
     }
 
     pub fn len(&self) -> usize {
-        self.cmds.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.cmds.is_empty()
+        self.len == 0
     }
 
     /// Resets the per-command statistics (CONFIG RESETSTAT).
     pub fn reset_stats(&self) {
-        for c in self.cmds.values() {
+        for c in self.iter() {
             for s in std::iter::once(c).chain(c.subcommands.values()) {
                 s.stats.calls.store(0, Ordering::Relaxed);
                 s.stats.usec.store(0, Ordering::Relaxed);

@@ -238,7 +238,8 @@ fn run(ctx: &mut Ctx, args: &[Bytes], by_sha: bool, mode: Mode) -> Reply {
     };
     // Script effects, not the script, are propagated (call_locked feeds them).
     ctx.propagate = crate::command::Propagate::Nothing;
-    // The connection layer runs scripts off its worker thread (conn::execute_offloaded).
+    // The connection layer decides where scripts run: inline on the worker once known to
+    // be fast, else on the blocking pool (conn::run_script, workers::ScriptPlacement).
     let r = srv.scripting.eval(ctx, script, keys, argv, mode);
     ctx.propagate = crate::command::Propagate::Nothing;
     r

@@ -110,8 +110,10 @@ pub enum Mode {
     ReadOnly,
 }
 
+const NOSCRIPT: &str = "NOSCRIPT No matching script. Please use EVAL.";
+
 pub fn sha1_hex(b: &[u8]) -> String {
-    sha1_smol::Sha1::from(b).digest().to_string()
+    sha1_hex_into(b, &mut [0; 40]).to_owned()
 }
 
 /// The SHA1 of `b` in lowercase hex, written into `out`.
@@ -207,18 +209,17 @@ impl Scripting {
                 // Lowercase without allocating (a SHA is 40 ASCII hex digits).
                 let b = sha.as_bytes();
                 if b.len() == 40 && b.is_ascii() {
-                    for (d, c) in lowered.iter_mut().zip(b) {
-                        *d = c.to_ascii_lowercase();
-                    }
+                    lowered.copy_from_slice(b);
+                    lowered.make_ascii_lowercase();
                     std::str::from_utf8(&lowered).unwrap_or(sha)
                 } else {
-                    return Reply::err("NOSCRIPT No matching script. Please use EVAL.");
+                    return Reply::err(NOSCRIPT);
                 }
             }
         };
         let vm = &*vm;
         let Some((func, _)) = vm.scripts.get(sha) else {
-            return Reply::err("NOSCRIPT No matching script. Please use EVAL.");
+            return Reply::err(NOSCRIPT);
         };
         self.run(
             ctx,

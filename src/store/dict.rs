@@ -270,23 +270,6 @@ impl<V> Dict<V> {
             })
         })
     }
-
-    /// Takes every entry out, leaving the dict empty.
-    pub fn drain(&mut self) -> Vec<(Sds, u64, V)> {
-        let mut out = Vec::with_capacity(self.len);
-        for slot in self.table.iter_mut() {
-            let mut cur = slot.take();
-            while let Some(mut n) = cur {
-                cur = n.next.take();
-                let Node { key, val, .. } = *n;
-                let h = hash_bytes(&key);
-                out.push((key, h, val));
-            }
-        }
-        self.table = Vec::new();
-        self.len = 0;
-        out
-    }
 }
 
 impl<V> Drop for Dict<V> {
