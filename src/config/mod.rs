@@ -34,6 +34,8 @@ pub struct Hot {
     pub lfu_log_factor: AtomicU32,
     pub lfu_decay_time: AtomicU32,
     pub latency_threshold: AtomicU64,
+    /// `busy-reply-threshold` (ms), read by every script run.
+    pub busy_reply_threshold: AtomicU64,
     pub zset_max_listpack_entries: AtomicU64,
     pub zset_max_listpack_value: AtomicU64,
     pub list_max_listpack_size: AtomicI64,
@@ -394,7 +396,8 @@ impl Config {
         let v = self.values.read()[name].clone();
         let num = || v.parse::<i64>().unwrap_or(0);
         // Parameters mirrored as plain numbers.
-        let u64s: [(&str, &AtomicU64); 16] = [
+        let u64s: [(&str, &AtomicU64); 17] = [
+            ("busy-reply-threshold", &h.busy_reply_threshold),
             ("proto-max-bulk-len", &h.proto_max_bulk_len),
             ("client-query-buffer-limit", &h.query_buffer_limit),
             ("maxmemory", &h.maxmemory),

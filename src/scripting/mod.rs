@@ -282,9 +282,14 @@ impl Scripting {
         if cjson::IN_FUNCTION.load(Ordering::Relaxed) != is_function {
             cjson::IN_FUNCTION.store(is_function, Ordering::Relaxed);
         }
-        // busy-reply-threshold is read by the hook when it first fires (a script running
-        // 10k instructions), not for every run.
-        busy.threshold_ms.store(THRESHOLD_UNREAD, Ordering::Relaxed);
+        busy.threshold_ms.store(
+            ctx.srv
+                .config
+                .hot
+                .busy_reply_threshold
+                .load(Ordering::Relaxed),
+            Ordering::Relaxed,
+        );
         busy.running.store(true, Ordering::Release);
         let saved_db = ctx.client.db;
         let was_in_exec = ctx.in_exec;
@@ -296,6 +301,15 @@ impl Scripting {
             oom_at_start,
         });
         let prev = CURRENT.with(|c| c.replace(&state as *const RefCell<CallState> as *const ()));
+        // Restores CURRENT however the run ends (a panic included): it must never point
+        // at this frame's state once the frame is gone.
+        struct Restore(*const ());
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                CURRENT.with(|c| c.set(self.0));
+            }
+        }
+        let restore = Restore(prev);
         let result = (|| {
             if is_function {
                 // Functions get keys and args as parameters; no KEYS/ARGV globals.
@@ -332,22 +346,13 @@ impl Scripting {
                     true
                 });
                 if !done {
-                    unsafe {
-                        lua.exec_raw::<()>(globals, |l| {
-                            ffi::lua_pushlstring(l, c"KEYS".as_ptr(), 4);
-                            push_bytes_table(l, keys);
-                            ffi::lua_rawset(l, 1);
-                            ffi::lua_pushlstring(l, c"ARGV".as_ptr(), 4);
-                            push_bytes_table(l, argv);
-                            ffi::lua_rawset(l, 1);
-                            ffi::lua_settop(l, 0);
-                        })?
-                    };
+                    // No 4 free stack slots at the top level: nothing else could run.
+                    return Err(mlua::Error::StackError);
                 }
                 func.call::<LuaValue>(())
             }
         })();
-        CURRENT.with(|c| c.set(prev));
+        drop(restore);
         let st = state.into_inner();
         // Booleans convert by the script's protocol (redis.setresp), as Redis does.
         let script_resp3 = st.resp >= 3;
@@ -370,9 +375,6 @@ impl Scripting {
         }
     }
 }
-
-/// `Busy::threshold_ms` before the hook has read `busy-reply-threshold` for this run.
-const THRESHOLD_UNREAD: u64 = u64::MAX;
 
 thread_local! {
     /// The running script's `RefCell<CallState>` (type-erased), null between runs.
@@ -701,19 +703,7 @@ fn new_vm(busy: Arc<Busy>) -> mlua::Result<Vm> {
                 return Ok(VmState::Continue);
             }
             let elapsed = crate::util::now_ms().saturating_sub(b.start_ms.load(Ordering::Relaxed));
-            let mut threshold = b.threshold_ms.load(Ordering::Relaxed);
-            if threshold == THRESHOLD_UNREAD {
-                let p = CURRENT.with(|c| c.get());
-                if !p.is_null() {
-                    // SAFETY: as in `with_state`.
-                    let cell = unsafe { &*(p as *const RefCell<CallState<'_, '_>>) };
-                    if let Ok(st) = cell.try_borrow() {
-                        threshold = st.ctx.srv.config.get_i64("busy-reply-threshold").max(0) as u64;
-                        b.threshold_ms.store(threshold, Ordering::Relaxed);
-                    }
-                }
-            }
-            if elapsed >= threshold {
+            if elapsed >= b.threshold_ms.load(Ordering::Relaxed) {
                 b.over_threshold.store(true, Ordering::Release);
             }
             if b.kill.load(Ordering::Acquire) {
