@@ -156,7 +156,11 @@ impl Value {
 /// (jemalloc's class below 80): bits 0..24 hold the LRU word, bits 24..63 the expiry as an
 /// offset from `EXPIRE_BASE` (+1; 0 = no expiry), which covers 2025..2042. An expiry
 /// outside that range is stored whole with the top bit set; such an entry then has no LRU
-/// word of its own (it reads as just created), the only thing the packing gives up.
+/// word of its own (it reads as just created), the only thing the packing gives up. The
+/// consequence differs from Redis: OBJECT IDLETIME reads 0 and OBJECT FREQ 5 for such
+/// keys, and the LRU/LFU eviction policies see them as fresh, so they are evicted last
+/// (volatile-ttl and the random policies are unaffected). Accepted because expiries set
+/// before 2025 are past (the key is gone) and ones beyond 2042 are rare.
 #[derive(Clone, Debug)]
 pub struct Entry {
     pub value: Value,
