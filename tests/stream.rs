@@ -2255,6 +2255,20 @@ fn blocked_xreadgroup_gets_errors_when_group_or_key_goes() {
     check(&mut c, &["set", "t", "x"], "OK");
     let mut c2 = s.conn();
     wait_blocked(&mut c2, 1);
+    // Woken by another of its keys, it is re-run as Redis 7.2 re-executes it: the key
+    // that became a string makes it -WRONGTYPE (no entries are served).
+    let mut r4 = s.raw();
+    send(
+        &mut r4,
+        &["XREAD", "BLOCK", "0", "STREAMS", "{u}1", "{u}2", "$", "$"],
+    );
+    wait_blocked(&mut c, 2);
+    check(&mut c, &["set", "{u}2", "x"], "OK");
+    check(&mut c, &["xadd", "{u}1", "5-1", "f", "v"], "5-1");
+    assert_eq!(
+        r4.read_reply(),
+        b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
+    );
 }
 
 #[test]

@@ -587,7 +587,6 @@ fn xread_generic(ctx: &mut Ctx, args: &[Bytes], group_mode: bool) -> Reply {
     let name = if group_mode { "xreadgroup" } else { "xread" };
     let mut block: Option<Option<u64>> = None; // Some(deadline)
     let mut block_idx = 0;
-    let mut rerun = false;
     let mut count: usize = 0;
     let mut streams_arg = 0;
     let mut nstreams = 0;
@@ -604,7 +603,6 @@ fn xread_generic(ctx: &mut Ctx, args: &[Bytes], group_mode: bool) -> Reply {
             let v = &args[i];
             block_idx = i;
             if v.first() == Some(&RERUN_MARK) {
-                rerun = true;
                 let d = crate::util::parse_i64(&v[1..]).unwrap_or(0).max(0) as u64;
                 block = Some(if d == 0 { None } else { Some(d) });
             } else {
@@ -671,15 +669,11 @@ fn xread_generic(ctx: &mut Ctx, args: &[Bytes], group_mode: bool) -> Reply {
     // Resolve the IDs (and check the keys and groups).
     let mut ids: Vec<ReadId> = Vec::with_capacity(nstreams);
     for (k, ida) in keys.iter().zip(id_args) {
+        // A re-run (a blocked read being served) checks every key's type too: Redis 7.2
+        // re-executes the command, so another key that became a string is -WRONGTYPE.
+        // (The key that woke it holds a stream: `BlockOn::serves_on`.)
         let (exists, last_id, has_group) = match read_stream(ctx, k) {
-            Err(e) => {
-                if rerun && !group_mode {
-                    // A blocked XREAD keeps waiting on a key that changed type.
-                    (false, StreamId::MIN, false)
-                } else {
-                    return e;
-                }
-            }
+            Err(e) => return e,
             Ok(None) => (false, StreamId::MIN, false),
             Ok(Some(s)) => (
                 true,
