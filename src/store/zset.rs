@@ -170,6 +170,13 @@ fn varint_len(mut v: usize) -> usize {
     n
 }
 
+/// A score as Redis's listpack keeps it: an integral score is stored as an integer
+/// (`zzlInsertAt`'s double2ll), so -0 comes back as 0 (a skiplist keeps -0).
+#[inline]
+fn listpack_score(score: f64) -> f64 {
+    score + 0.0
+}
+
 impl Packed {
     /// Decodes the entry at byte offset `off`: (member, score, next offset).
     #[inline]
@@ -234,7 +241,7 @@ impl Packed {
         }
         enc.push(v as u8);
         enc.extend_from_slice(member);
-        enc.extend_from_slice(&score.to_le_bytes());
+        enc.extend_from_slice(&listpack_score(score).to_le_bytes());
         self.buf.reserve_exact(enc.len());
         self.buf.splice(at..at, enc);
         self.n += 1;
@@ -263,7 +270,7 @@ impl Packed {
             }
             p.buf.push(l as u8);
             p.buf.extend_from_slice(m);
-            p.buf.extend_from_slice(&s.to_le_bytes());
+            p.buf.extend_from_slice(&listpack_score(*s).to_le_bytes());
         }
         p.n = v.len();
         p
