@@ -597,10 +597,6 @@ return 0
 fn sliding_window_rate_limiter() {
     let s = TestServer::start();
     let mut c = s.conn();
-    if etext(&q(&mut c, &["ZADD", "probe", "1", "a"])).contains("unknown command") {
-        eprintln!("ZADD unknown: skipping the rate limiter test");
-        return;
-    }
     let threads = 8;
     let per = 50;
     let limit = 100;
@@ -667,10 +663,6 @@ return redis.call('SADD', KEYS[2], ARGV[1])
 fn job_queue_move_to_active() {
     let s = TestServer::start();
     let mut c = s.conn();
-    if etext(&q(&mut c, &["LMOVE", "a", "b", "LEFT", "LEFT"])).contains("unknown command") {
-        eprintln!("LMOVE unknown: skipping the job queue test");
-        return;
-    }
     let jobs = 300;
     for i in 0..jobs {
         q(
