@@ -377,6 +377,7 @@ mod tests {
 /// A statistics counter that many threads bump: striped over cache-line-sized cells so
 /// threads don't bounce one cache line on every command; reads sum the stripes.
 /// Same method names as an atomic, so call sites read the same.
+#[derive(Default)]
 pub struct Counter {
     cells: [Cell64; STRIPES],
 }
@@ -400,14 +401,6 @@ thread_local! {
         static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % STRIPES
     };
-}
-
-impl Default for Counter {
-    fn default() -> Self {
-        Counter {
-            cells: Default::default(),
-        }
-    }
 }
 
 impl std::fmt::Debug for Counter {

@@ -271,9 +271,12 @@ fn new_key_events() {
     );
 }
 
+/// A command and the (event, key) pairs it must send.
+type EventRow<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)]);
+
 /// The events of each family that has landed, checked against what Redis 7 sends for the
 /// same commands (keyevent channel: event name and key, in order).
-fn check_table(flags: &str, table: &[(&[&str], &[(&str, &str)])]) {
+fn check_table(flags: &str, table: &[EventRow]) {
     let srv = TestServer::start();
     let mut w = Watch::new(&srv, flags);
     for (cmd, want) in table {
@@ -285,7 +288,7 @@ fn check_table(flags: &str, table: &[(&[&str], &[(&str, &str)])]) {
 
 #[test]
 fn family_events() {
-    let table: &[(&[&str], &[(&str, &str)])] = &[
+    let table: &[EventRow] = &[
         (&["append", "s", "a"], &[("append", "s")]),
         (&["append", "s", "b"], &[("append", "s")]),
         (&["incr", "n"], &[("incrby", "n")]),
@@ -344,7 +347,7 @@ fn family_events() {
 
 #[test]
 fn family_new_events() {
-    let table: &[(&[&str], &[(&str, &str)])] = &[
+    let table: &[EventRow] = &[
         (&["set", "a", "1"], &[("new", "a"), ("set", "a")]),
         (&["set", "a", "2"], &[("set", "a")]),
         (&["hset", "h", "f", "v"], &[("new", "h"), ("hset", "h")]),

@@ -514,7 +514,7 @@ fn parser_randomized_no_panic() {
 /// batch, and up to a malformed request that ends the connection.
 #[test]
 fn pipelined_batches_run_in_order_up_to_a_protocol_error() {
-    let mut srv = TestServer::start();
+    let srv = TestServer::start();
     let mut r = srv.raw();
     let mut packet = Vec::new();
     let enc = |args: &[&str]| {

@@ -355,9 +355,8 @@ impl ActiveExpire {
                         }
                     }
                     part.expire_cursor = cursor;
-                    if ttl_samples > 0 {
+                    if let Some(avg) = ttl_sum.checked_div(ttl_samples) {
                         // Redis's activeExpireCycle: a 2% moving average of the samples.
-                        let avg = ttl_sum / ttl_samples;
                         if part.avg_ttl == 0 {
                             part.avg_ttl = avg;
                         }

@@ -429,11 +429,7 @@ pub mod lfu {
         // Masked: a word written under an LRU policy must not make the subtraction wrap.
         let last = (word >> 8) & 0xffff;
         let counter = word & 0xff;
-        let periods = if decay_time > 0 {
-            elapsed(last) / decay_time
-        } else {
-            0
-        };
+        let periods = elapsed(last).checked_div(decay_time).unwrap_or(0);
         counter.saturating_sub(periods)
     }
 
