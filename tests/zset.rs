@@ -409,9 +409,14 @@ fn zrank_withscore_7_2() {
         run(&mut c, "ZPOPMIN z x"),
         "-ERR value is out of range, must be positive\r\n"
     );
+    // 7.2 checks `argc > 4` first: an arity error, not a syntax error.
     assert_eq!(
         run(&mut c, "ZRANK z a WITHSCORE x"),
-        "-ERR syntax error\r\n"
+        "-ERR wrong number of arguments for 'zrank' command\r\n"
+    );
+    assert_eq!(
+        run(&mut c, "ZREVRANK z a x y"),
+        "-ERR wrong number of arguments for 'zrevrank' command\r\n"
     );
 }
 
@@ -679,6 +684,20 @@ fn blocking_timeouts_and_errors() {
     assert_eq!(
         run(&mut a, "BZMPOP 0 1 none MIN COUNT 0"),
         "-ERR count should be greater than 0\r\n"
+    );
+    // numkeys, MIN|MAX and COUNT are checked before the timeout (as Redis).
+    assert_eq!(run(&mut a, "BZMPOP -1 1 none MID"), "-ERR syntax error\r\n");
+    assert_eq!(
+        run(&mut a, "BZMPOP x 0 none MIN"),
+        "-ERR numkeys should be greater than 0\r\n"
+    );
+    assert_eq!(
+        run(&mut a, "BZMPOP -0.01 1 none MIN COUNT x"),
+        "-ERR count should be greater than 0\r\n"
+    );
+    assert_eq!(
+        run(&mut a, "BZMPOP -1 1 none MIN"),
+        "-ERR timeout is negative\r\n"
     );
     run(&mut a, "SET str x");
     assert_eq!(

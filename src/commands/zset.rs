@@ -528,8 +528,12 @@ fn zmscore(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 
 fn zrank_generic(ctx: &mut Ctx, args: &[Bytes], rev: bool) -> Reply {
     let mut withscore = false;
-    if args.len() > 3 {
-        if args.len() != 4 || !eq_ic(&args[3], "withscore") {
+    // As Redis 7.2: more than one option is an arity error, a wrong one a syntax error.
+    if args.len() > 4 {
+        return err::wrong_args(if rev { "zrevrank" } else { "zrank" });
+    }
+    if args.len() == 4 {
+        if !eq_ic(&args[3], "withscore") {
             return err::syntax();
         }
         withscore = true;
@@ -1027,8 +1031,9 @@ fn zmpop(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 }
 
 fn bzmpop(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    let deadline = tri!(arg::timeout(&args[1], ctx.now));
+    // Redis parses numkeys, MIN|MAX and COUNT first, the timeout last.
     let (keys, max, count) = tri!(parse_mpop(args, 2));
+    let deadline = tri!(arg::timeout(&args[1], ctx.now));
     for key in &keys {
         let Some(z) = tri!(zset_mut(ctx, key)) else {
             continue;
