@@ -249,6 +249,9 @@ const RESP2: &[(&str, &[u8])] = &[
     ("LPOS p a RANK x", b"-ERR value is not an integer or out of range\r\n"),
     ("LPOS p a COUNT -1", b"-ERR COUNT can't be negative\r\n"),
     ("LPOS p a MAXLEN -1", b"-ERR MAXLEN can't be negative\r\n"),
+    // COUNT and MAXLEN give their own message for a non-integer too.
+    ("LPOS p a COUNT x", b"-ERR COUNT can't be negative\r\n"),
+    ("LPOS p a MAXLEN 1.5", b"-ERR MAXLEN can't be negative\r\n"),
     ("LPOS p a FOO 1", b"-ERR syntax error\r\n"),
     ("LPOS p a RANK", b"-ERR syntax error\r\n"),
     ("LPOS p a RANK 9223372036854775807", b"$-1\r\n"),

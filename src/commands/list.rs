@@ -382,18 +382,17 @@ fn lpos(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             rank = v;
         } else if eq_ic(a, "count") && more {
             j += 1;
-            let v = tri!(arg::int(&args[j]));
-            if v < 0 {
-                return Reply::err("ERR COUNT can't be negative");
+            // getPositiveLongFromObjectOrReply with a message: a non-integer gets it too.
+            match crate::util::parse_i64(&args[j]) {
+                Some(v) if v >= 0 => count = Some(v as usize),
+                _ => return Reply::err("ERR COUNT can't be negative"),
             }
-            count = Some(v as usize);
         } else if eq_ic(a, "maxlen") && more {
             j += 1;
-            let v = tri!(arg::int(&args[j]));
-            if v < 0 {
-                return Reply::err("ERR MAXLEN can't be negative");
+            match crate::util::parse_i64(&args[j]) {
+                Some(v) if v >= 0 => maxlen = v as usize,
+                _ => return Reply::err("ERR MAXLEN can't be negative"),
             }
-            maxlen = v as usize;
         } else {
             return err::syntax();
         }
