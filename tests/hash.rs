@@ -281,6 +281,22 @@ fn hscan() {
         "*2\r\n$1\r\n0\r\n*0\r\n"
     );
     assert_eq!(run(&mut c, "HSCAN h abc"), err("ERR invalid cursor"));
+    // The cursor is read by strtoul: "" is 0, a sign is taken (-1 wraps), whitespace
+    // first, trailing junk and overflow are not.
+    for cursor in ["", "-1", "+0", "-18446744073709551615"] {
+        c.cmd(&[b"HSCAN", b"nokey", cursor.as_bytes()]);
+        assert_eq!(c.read_reply(), b"*2\r\n$1\r\n0\r\n*0\r\n", "{cursor:?}");
+    }
+    for cursor in [" 0", "0 ", "-", "18446744073709551616", "0x1", "1.0"] {
+        c.cmd(&[b"HSCAN", b"nokey", cursor.as_bytes()]);
+        assert_eq!(
+            c.read_reply(),
+            err("ERR invalid cursor").as_bytes(),
+            "{cursor:?}"
+        );
+    }
+    run(&mut c, "SET str x");
+    assert_eq!(run(&mut c, "HSCAN str -1"), err(WRONGTYPE));
     run(&mut c, "HSET h a 1 b 2 ab 3");
     assert_eq!(
         run(&mut c, "HSCAN h 0"),

@@ -308,6 +308,18 @@ fn sscan() {
     assert_eq!(run(&mut c, "SSCAN nokey 0"), "*2\r\n$1\r\n0\r\n*0\r\n");
     assert_eq!(run(&mut c, "SSCAN nokey x"), err("ERR invalid cursor"));
     run(&mut c, "SADD s a b ab");
+    // strtoul cursors: "" is 0 and -1 wraps; a small set is returned whole whatever
+    // the cursor.
+    c.cmd(&[b"SSCAN", b"s", b""]);
+    assert_eq!(
+        String::from_utf8(c.read_reply()).unwrap(),
+        "*2\r\n$1\r\n0\r\n".to_string() + &bulks(&["a", "b", "ab"])
+    );
+    assert_eq!(
+        run(&mut c, "SSCAN s -1"),
+        "*2\r\n$1\r\n0\r\n".to_string() + &bulks(&["a", "b", "ab"])
+    );
+    assert_eq!(run(&mut c, "SSCAN s 1x"), err("ERR invalid cursor"));
     assert_eq!(
         run(&mut c, "SSCAN s 0"),
         "*2\r\n$1\r\n0\r\n".to_string() + &bulks(&["a", "b", "ab"])

@@ -398,13 +398,8 @@ fn keys(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 /// a key present for the whole scan is returned at least once however tables are resized
 /// in between, and no lock is held between calls.
 pub fn parse_cursor(b: &[u8]) -> Result<u64, Reply> {
-    match crate::util::parse_u64(b) {
-        Some(c) => Ok(c),
-        // strtoul accepts a sign, as Redis's parseScanCursorOrReply does.
-        None => crate::util::parse_i64(b)
-            .map(|v| v as u64)
-            .ok_or_else(|| Reply::err("ERR invalid cursor")),
-    }
+    // strtoul, as Redis's parseScanCursorOrReply: shared with HSCAN/SSCAN.
+    super::hash::parse_cursor(b)
 }
 
 fn scan(ctx: &mut Ctx, args: &[Bytes]) -> Reply {

@@ -459,10 +459,34 @@ pub struct ScanOpts {
 }
 
 /// Redis's parseScanCursorOrReply.
+/// A SCAN cursor as Redis 7.2's parseScanCursorOrReply reads it: `strtoul(s, &end, 10)`
+/// on the C string (up to the first NUL), rejected only if it starts with whitespace,
+/// leaves characters unparsed or overflows. So "" is cursor 0, a sign is accepted and
+/// "-1" wraps to 18446744073709551615.
 pub fn parse_cursor(b: &[u8]) -> Result<u64, Reply> {
-    crate::util::parse_u64(b)
-        .or_else(|| if b == b"0" { Some(0) } else { None })
-        .ok_or_else(|| Reply::err("ERR invalid cursor"))
+    let invalid = || Reply::err("ERR invalid cursor");
+    let s = b.iter().position(|&c| c == 0).map_or(b, |i| &b[..i]);
+    let (neg, digits) = match s.first() {
+        None => return Ok(0),
+        Some(b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') => return Err(invalid()),
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        Some(_) => (false, s),
+    };
+    if digits.is_empty() {
+        return Err(invalid());
+    }
+    let mut v: u64 = 0;
+    for &c in digits {
+        if !c.is_ascii_digit() {
+            return Err(invalid());
+        }
+        v = v
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(u64::from(c - b'0')))
+            .ok_or_else(invalid)?;
+    }
+    Ok(if neg { v.wrapping_neg() } else { v })
 }
 
 /// The MATCH/COUNT options of HSCAN/SSCAN (no TYPE: that is SCAN's only).
