@@ -586,6 +586,27 @@ fn sort_errors() {
         "ERR One or more scores can't be converted into double"
     );
     assert_eq!(q(&mut c, &["SORT", "bad", "ALPHA"]), arr(&["1", "x"]));
+    // Scores are read by strtod: leading blanks, hexadecimal floats, "" (0) and inf go;
+    // trailing junk, "0x" alone and an overflowing exponent do not.
+    q(
+        &mut c,
+        &[
+            "RPUSH", "hex", "0x1f", " 3", "-0X1.8p1", "", "0x.8", "inf", "0xAp-2",
+        ],
+    );
+    assert_eq!(
+        q(&mut c, &["SORT", "hex"]),
+        arr(&["-0X1.8p1", "", "0x.8", "0xAp-2", " 3", "0x1f", "inf"])
+    );
+    for bad in ["0x", "0x1g", "0x1p", "3 ", "0x1p99999", "--1"] {
+        q(&mut c, &["DEL", "b"]);
+        q(&mut c, &["RPUSH", "b", "1", bad]);
+        assert_eq!(
+            err_text(&q(&mut c, &["SORT", "b"])),
+            "ERR One or more scores can't be converted into double",
+            "{bad:?}"
+        );
+    }
 }
 
 #[test]
