@@ -598,6 +598,29 @@ fn sort_errors() {
         q(&mut c, &["SORT", "hex"]),
         arr(&["-0X1.8p1", "", "0x.8", "0xAp-2", " 3", "0x1f", "inf"])
     );
+    // Without STORE, values are C strings to strtod and strcoll (they end at a NUL);
+    // ties keep the list's order. With STORE, ALPHA compares all the bytes.
+    q(&mut c, &["RPUSH", "n", "\x00\x01", "", "1\x00x", "0"]);
+    assert_eq!(
+        q(&mut c, &["SORT", "n"]),
+        arr(&["", "\x00\x01", "0", "1\x00x"])
+    );
+    assert_eq!(
+        q(&mut c, &["SORT", "n", "ALPHA"]),
+        arr(&["\x00\x01", "", "0", "1\x00x"])
+    );
+    assert_eq!(
+        q(&mut c, &["SORT", "n", "ALPHA", "DESC"]),
+        arr(&["1\x00x", "0", "\x00\x01", ""])
+    );
+    assert_eq!(
+        q(&mut c, &["SORT", "n", "ALPHA", "STORE", "d"]),
+        Value::Int(4)
+    );
+    assert_eq!(
+        q(&mut c, &["LRANGE", "d", "0", "-1"]),
+        arr(&["", "\x00\x01", "0", "1\x00x"])
+    );
     for bad in ["0x", "0x1g", "0x1p", "3 ", "0x1p99999", "--1"] {
         q(&mut c, &["DEL", "b"]);
         q(&mut c, &["RPUSH", "b", "1", bad]);

@@ -660,9 +660,16 @@ fn lookup_by_pattern(ctx: &mut Ctx, pat: &[u8], subst: &[u8]) -> Option<Bytes> {
     }
 }
 
+/// The bytes a C string function sees: up to the first NUL.
+fn c_str(b: &[u8]) -> &[u8] {
+    memchr::memchr(0, b).map_or(b, |i| &b[..i])
+}
+
 /// strtod with Redis's checks: the whole string must convert, no overflow, no NaN. Like
 /// strtod, the empty string converts to 0.
 fn sort_score(b: &[u8]) -> Option<f64> {
+    // strtod reads the value as a C string.
+    let b = c_str(b);
     if b.is_empty() {
         return Some(0.0);
     }
@@ -888,6 +895,17 @@ fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> Reply {
             }
         }
         let bypattern = sortby.is_some();
+        // ALPHA: without STORE Redis compares with strcoll(), i.e. as C strings (up to the
+        // first NUL; the C/C.UTF-8 collation is strcmp's); with STORE byte by byte. Like
+        // glibc's qsort, the sort is stable, so elements that compare equal keep their order.
+        let binary = store.is_some();
+        let collate = |x: &[u8], y: &[u8]| {
+            if binary {
+                x.cmp(y)
+            } else {
+                c_str(x).cmp(c_str(y))
+            }
+        };
         items.sort_by(|a, b| {
             let c = if !alpha {
                 a.score
@@ -895,9 +913,12 @@ fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> Reply {
                     .unwrap_or(std::cmp::Ordering::Equal)
                     .then_with(|| a.obj.cmp(&b.obj))
             } else if bypattern {
-                a.cmp.cmp(&b.cmp)
+                match (&a.cmp, &b.cmp) {
+                    (Some(x), Some(y)) => collate(x, y),
+                    (x, y) => x.is_some().cmp(&y.is_some()),
+                }
             } else {
-                a.obj.cmp(&b.obj)
+                collate(&a.obj, &b.obj)
             };
             if desc {
                 c.reverse()
