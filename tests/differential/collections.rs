@@ -93,11 +93,13 @@ fn numkeys_and_keys(g: &mut Gen) -> Vec<Arg> {
     args
 }
 
-/// SCAN cursor: 0, or (rarely) an invalid one. Non-zero valid cursors are left out:
-/// where a collection is a real hash table they depend on its bucket layout.
+/// SCAN cursor: 0 (in any spelling strtoul reads as 0), or (rarely) an invalid one.
+/// Non-zero valid cursors ("-1" is one) are left out: where a collection is a real hash
+/// table (7.0 keeps every set with a non-integer member in one) they depend on its
+/// bucket layout.
 fn cursor(g: &mut Gen) -> Arg {
     if g.rng.chance(8) {
-        lit(g, &["abc", "-1", "18446744073709551616", "1.5", ""])
+        lit(g, &["abc", "", "-0", "+0", " 0", "0 ", "18446744073709551616", "1.5", "0x0"])
     } else {
         a("0")
     }
