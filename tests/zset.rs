@@ -981,3 +981,25 @@ fn keyspace_events_match_real_redis() {
         assert_eq!(events_of(redis.port, "KEA", &cmds), mine);
     }
 }
+
+#[test]
+fn zscan_match_star_includes_the_empty_member() {
+    // A lone "*" is no pattern at all in Redis's SCAN (the glob itself does not match "").
+    let s = TestServer::start();
+    let mut c = s.conn();
+    assert_eq!(
+        q(&mut c, &["ZADD", "z", "1", "", "2", "a"]),
+        redis::Value::Int(2)
+    );
+    assert_eq!(
+        q(&mut c, &["ZSCAN", "z", "0", "MATCH", "*"]),
+        redis::Value::Array(vec![
+            b("0"),
+            redis::Value::Array(vec![b(""), b("1"), b("a"), b("2")])
+        ])
+    );
+    assert_eq!(
+        q(&mut c, &["ZSCAN", "z", "0", "MATCH", "*a"]),
+        redis::Value::Array(vec![b("0"), redis::Value::Array(vec![b("a"), b("2")])])
+    );
+}

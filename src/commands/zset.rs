@@ -1463,7 +1463,9 @@ fn zscan(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             }
             j += 2;
         } else if eq_ic(&args[j], "match") && left >= 1 {
-            pattern = Some(&args[j + 1]);
+            // As Redis's scanGenericCommand, a lone "*" matches everything (the glob
+            // itself does not match an empty member).
+            pattern = (&args[j + 1][..] != b"*").then_some(&args[j + 1][..]);
             j += 2;
         } else {
             return err::syntax();
