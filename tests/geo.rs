@@ -223,3 +223,26 @@ fn random_searches_match_real_redis() {
         send(vec!["GEOHASH".into(), "pts".into(), format!("p{i}")]);
     }
 }
+
+#[test]
+fn scores_that_are_not_geohashes_decode_as_on_redis() {
+    // Redis casts the score with C's (uint64_t) (x86-64: a negative score wraps, an
+    // out-of-range one gives 0 or 2^63); replies captured from redis-server 7.0.
+    let s = TestServer::start();
+    let mut c = s.raw();
+    assert_eq!(
+        run(&mut c, "ZADD gz -1 neg 1e300 huge inf pinf -inf ninf"),
+        ":4\r\n"
+    );
+    assert_eq!(
+        run(&mut c, "GEOPOS gz neg huge pinf ninf"),
+        "*4\r\n*2\r\n$3\r\n180\r\n$19\r\n85.0511287799999991\r\n\
+         *2\r\n$22\r\n-179.99999731779098511\r\n$21\r\n-85.05112751263942528\r\n\
+         *2\r\n$22\r\n-179.99999731779098511\r\n$21\r\n-85.05112751263942528\r\n\
+         *2\r\n$3\r\n180\r\n$21\r\n-85.05112751263942528\r\n"
+    );
+    assert_eq!(
+        run(&mut c, "GEOHASH gz neg huge pinf ninf"),
+        "*4\r\n$11\r\nbp05b5048p0\r\n$11\r\n00bh0hbj200\r\n$11\r\n00bh0hbj200\r\n$11\r\n00bh0hbj200\r\n"
+    );
+}

@@ -154,10 +154,35 @@ fn decode_wgs84(hash: HashBits) -> Option<Area> {
     decode(WGS_LON, WGS_LAT, hash)
 }
 
+const TWO_POW_63: f64 = 9_223_372_036_854_775_808.0;
+
+/// C's `(int64_t)d` on x86-64 (cvttsd2si): out of range or NaN gives i64::MIN, where
+/// Rust's `as` saturates.
+fn c_f64_to_i64(d: f64) -> i64 {
+    if d.is_nan() || !(-TWO_POW_63..TWO_POW_63).contains(&d) {
+        i64::MIN
+    } else {
+        d as i64
+    }
+}
+
+/// C's `(uint64_t)d` as x86-64 compilers emit it: below 2^63 cvttsd2si (so a negative
+/// score wraps: -1 -> u64::MAX), from 2^63 on cvttsd2si(d - 2^63) with the top bit
+/// flipped. Redis casts a member's score this way to decode it, so a zset whose scores
+/// are not geohashes (negative, huge, inf) decodes to the same clamped positions (and
+/// WITHHASH values) as on Redis; Rust's saturating `as` would give other ones.
+fn c_f64_to_u64(d: f64) -> u64 {
+    if d < TWO_POW_63 {
+        c_f64_to_i64(d) as u64
+    } else {
+        (c_f64_to_i64(d - TWO_POW_63) as u64) ^ (1 << 63)
+    }
+}
+
 /// The cell center of a stored score: (longitude, latitude).
 fn decode_score(score: f64) -> Option<(f64, f64)> {
     let area = decode_wgs84(HashBits {
-        bits: score as u64,
+        bits: c_f64_to_u64(score),
         step: STEP_MAX,
     })?;
     let lon = ((area.lon.min + area.lon.max) / 2.0).clamp(LONG_MIN, LONG_MAX);
@@ -930,7 +955,7 @@ fn georadius_generic(ctx: &mut Ctx, args: &[Bytes], src_idx: usize, flags: u32) 
                         v.push(dist_reply(p.dist / conversion));
                     }
                     if withhash {
-                        v.push(Reply::Int(p.score as i64));
+                        v.push(Reply::Int(c_f64_to_i64(p.score)));
                     }
                     if withcoords {
                         v.push(Reply::Array(vec![
