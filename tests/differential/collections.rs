@@ -4,8 +4,9 @@
 //! Elements, fields and members come mostly from `g.member()` (10 short strings, four of
 //! them integers, so sets switch between intset and listpack/hashtable) and sometimes
 //! from `g.val()` (limits, non-canonical integers, binary, a 92-byte value that makes
-//! hashes/sets leave their compact encodings). A set or hash therefore never holds more
-//! than 35 entries, which `scan_count` relies on.
+//! hashes/sets leave their compact encodings). Rare "bulk" rows add 120-200 entries at
+//! once, so that collections also cross the 128-entry listpack limits and lists span
+//! several quicklist nodes.
 //!
 //! Replies that are random by specification (SRANDMEMBER, HRANDFIELD, SPOP) use
 //! `Norm::Random` and are checked by `check_random`: the reply must have the oracle's
@@ -99,15 +100,28 @@ fn numkeys_and_keys(g: &mut Gen) -> Vec<Arg> {
 /// bucket layout.
 fn cursor(g: &mut Gen) -> Arg {
     if g.rng.chance(8) {
-        lit(g, &["abc", "", "-0", "+0", " 0", "0 ", "18446744073709551616", "1.5", "0x0"])
+        lit(
+            g,
+            &[
+                "abc",
+                "",
+                "-0",
+                "+0",
+                " 0",
+                "0 ",
+                "18446744073709551616",
+                "1.5",
+                "0x0",
+            ],
+        )
     } else {
         a("0")
     }
 }
 
-/// SCAN options. A valid COUNT is always given and always >= 100, more than any
-/// collection here holds, so that Redis returns everything with cursor 0 in one call
-/// even for a real hash table (default COUNT 10 could stop part way through one).
+/// SCAN options. A valid COUNT is always given and always >= 1000, so that Redis walks
+/// every bucket of any table here (at most 256) and returns everything with cursor 0 in
+/// one call even for a real hash table (default COUNT 10 could stop part way through).
 fn scan_opts(g: &mut Gen) -> Vec<Arg> {
     let mut opts: Vec<Vec<Arg>> = Vec::new();
     if g.rng.chance(40) {
@@ -122,7 +136,7 @@ fn scan_opts(g: &mut Gen) -> Vec<Arg> {
     } else {
         opts.push(vec![
             g.kw("COUNT"),
-            lit(g, &["100", "1000", "9223372036854775807"]),
+            lit(g, &["1000", "100000", "9223372036854775807"]),
         ]);
     }
     if g.rng.chance(4) {
@@ -130,6 +144,38 @@ fn scan_opts(g: &mut Gen) -> Vec<Arg> {
     }
     g.rng.shuffle(&mut opts);
     opts.into_iter().flatten().collect()
+}
+
+/// Bulk rows: 120-200 entries at once, some of them from the usual pools.
+fn bulk_entries(g: &mut Gen, prefix: &str) -> Vec<Arg> {
+    let n = g.rng.range(120, 200);
+    let ints = g.rng.chance(30);
+    (0..n)
+        .map(|i| {
+            if g.rng.chance(10) {
+                elem(g)
+            } else if ints {
+                a((i * 7 - 300).to_string())
+            } else {
+                a(format!("{prefix}{i}"))
+            }
+        })
+        .collect()
+}
+
+fn gen_bulk_push(g: &mut Gen) -> Vec<Arg> {
+    let mut args = vec![g.key()];
+    args.extend(bulk_entries(g, "e"));
+    args
+}
+
+fn gen_bulk_hset(g: &mut Gen) -> Vec<Arg> {
+    let mut args = vec![g.key()];
+    for f in bulk_entries(g, "f") {
+        args.push(f);
+        args.push(g.val());
+    }
+    args
 }
 
 // ---------------------------------------------------------------------------
@@ -414,6 +460,7 @@ pub const ROWS: &[Row] = &[
     row("hash", "HINCRBYFLOAT", 2, |g| vec![g.key(), elem(g), g.float()]),
     row_n("hash", "HRANDFIELD", Norm::Random, 2, gen_hrandfield),
     row_n("hash", "HSCAN", Norm::ScanPairs, 1, gen_hscan),
+    row("hash", "HSET", 1, gen_bulk_hset),
     // --- list ---
     row("list", "LPUSH", 4, gen_push),
     row("list", "RPUSH", 4, gen_push),
@@ -437,6 +484,7 @@ pub const ROWS: &[Row] = &[
     row("list", "BLMOVE", 1, gen_blmove),
     row("list", "BRPOPLPUSH", 1, |g| vec![g.key(), g.key(), timeout(g)]),
     row("list", "BLMPOP", 1, gen_blmpop),
+    row("list", "RPUSH", 1, gen_bulk_push),
     // --- set ---
     row("set", "SADD", 5, gen_push),
     row("set", "SREM", 2, gen_push),
@@ -455,6 +503,7 @@ pub const ROWS: &[Row] = &[
     row("set", "SUNIONSTORE", 1, gen_sstore),
     row("set", "SDIFFSTORE", 1, gen_sstore),
     row_n("set", "SSCAN", Norm::ScanSorted, 1, gen_sscan),
+    row("set", "SADD", 1, gen_bulk_push),
 ];
 
 // ---------------------------------------------------------------------------
