@@ -279,7 +279,7 @@ fn object_digest(d: &mut [u8; 20], e: &Entry) {
             for (m, score) in z.members() {
                 let mut ed = [0u8; 20];
                 mix(&mut ed, m.as_bytes());
-                mix(&mut ed, crate::resp::format_double(score).as_bytes());
+                mix(&mut ed, crate::resp::fpconv_dtoa(score).as_bytes());
                 xor(d, &ed);
             }
         }

@@ -1433,15 +1433,6 @@ fn zdiffstore(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 // ---------------------------------------------------------------------------------------
 // ZSCAN
 
-/// Redis's d2string for scan replies: integral values print as integers.
-fn d2string(d: f64) -> String {
-    if d.is_finite() && d == d.trunc() && d.abs() < 9.2e18 && !(d == 0.0 && d.is_sign_negative()) {
-        format!("{}", d as i64)
-    } else {
-        crate::resp::format_double(d)
-    }
-}
-
 fn zscan(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let cursor = match crate::util::parse_u64(&args[2]) {
         Some(c) => c,
@@ -1479,7 +1470,7 @@ fn zscan(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             }
         }
         items.push(Reply::bulk(m));
-        items.push(Reply::Bulk(Bytes::from(d2string(s))));
+        items.push(Reply::Bulk(Bytes::from(crate::resp::format_double(s))));
     });
     Reply::Array(vec![
         Reply::Bulk(Bytes::from(next.to_string())),

@@ -8,4 +8,4 @@ mod parser;
 mod reply;
 
 pub use parser::{split_args, Limits, ParseError, RequestParser};
-pub use reply::{fmt_i64 as fmt_i64_pub, format_double, Reply};
+pub use reply::{fmt_i64 as fmt_i64_pub, format_double, fpconv_dtoa, Reply};

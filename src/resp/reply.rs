@@ -213,10 +213,24 @@ pub fn fmt_i64(buf: &mut [u8; 20], i: i64) -> &[u8] {
     &buf[pos..]
 }
 
-/// Formats a double as Redis 7.2 replies do (`addReplyDouble`, `fpconv_dtoa`): the shortest
-/// digits that round-trip, laid out in plain notation unless the exponent is large, and
-/// `inf`/`-inf`/`nan` spelled out.
+/// Formats a double as Redis 7.2 replies do (`addReplyDouble` -> `d2string`): an integral
+/// value within +-2^62 prints as an integer (`double2ll`: "100000000", not "1e+8"); any
+/// other value as `fpconv_dtoa` prints it (the shortest digits that round-trip).
 pub fn format_double(d: f64) -> String {
+    /// `(double)(LLONG_MAX/2)`: double2ll's safe range.
+    const LIMIT: f64 = (i64::MAX / 2) as f64;
+    if d != 0.0 && (-LIMIT..=LIMIT).contains(&d) && d == d.trunc() {
+        let mut buf = itoa_buf();
+        let s = fmt_i64(&mut buf, d as i64);
+        return std::str::from_utf8(s).expect("ASCII digits").to_owned();
+    }
+    fpconv_dtoa(d)
+}
+
+/// Redis's `fpconv_dtoa` (what DEBUG DIGEST mixes for a score): the shortest digits that
+/// round-trip, laid out in plain notation unless the exponent is large ("1e+8"), and
+/// `inf`/`-inf`/`nan` spelled out.
+pub fn fpconv_dtoa(d: f64) -> String {
     if d.is_nan() {
         return "nan".into();
     }
@@ -240,8 +254,8 @@ pub fn format_double(d: f64) -> String {
     format_double_general(d)
 }
 
-/// `format_double` for a finite, non-zero value (any value: also the integers that
-/// `format_double` prints itself).
+/// `fpconv_dtoa` for a finite, non-zero value (any value: also the integers that
+/// `fpconv_dtoa` prints itself).
 fn format_double_general(d: f64) -> String {
     // Rust's `{:e}` gives the shortest round-trip digits: "1.2345e-7".
     let sci = format!("{:e}", d.abs());
@@ -315,7 +329,19 @@ mod tests {
         assert_eq!(format_double(0.0001), "0.0001");
         assert_eq!(format_double(1e20), "1e+20");
         assert_eq!(format_double(1e7), "10000000");
-        assert_eq!(format_double(1e8), "1e+8");
+        // d2string's integer window: up to 2^62, whatever the trailing zeros.
+        assert_eq!(format_double(1e8), "100000000");
+        assert_eq!(format_double(-1e17), "-100000000000000000");
+        assert_eq!(format_double(4611686018427387904.0), "4611686018427387904");
+        assert_eq!(
+            format_double(4611686018427387904.0 * 2.0),
+            "9223372036854776000"
+        );
+        assert_eq!(format_double(40532396646334464.0), "40532396646334464");
+        assert_eq!(format_double(-0.0), "-0");
+        assert_eq!(format_double(f64::NAN), "nan");
+        // fpconv alone (DEBUG DIGEST) keeps the exponent form.
+        assert_eq!(fpconv_dtoa(1e8), "1e+8");
         for i in (-100_000_000i64..=100_000_000).step_by(9_973).chain([
             -99_999_999,
             -10_000_000,
@@ -327,7 +353,7 @@ mod tests {
         ]) {
             if i != 0 {
                 assert_eq!(
-                    format_double(i as f64),
+                    fpconv_dtoa(i as f64),
                     format_double_general(i as f64),
                     "{i}"
                 );
