@@ -249,6 +249,10 @@ const EDGES: &[Case] = &[
         (&["ZSCAN", "str", "0"], b"*2\r\n$1\r\n0\r\n*0\r\n"),
         (&["ZSCAN", "z", "18446744073709551615"], b"*2\r\n$1\r\n0\r\n*6\r\n$1\r\na\r\n$2\r\n-1\r\n$1\r\nb\r\n$1\r\n2\r\n$1\r\nc\r\n$1\r\n3\r\n"),
         (&["ZSCAN", "z", "18446744073709551616"], b"-ERR invalid cursor\r\n"),
+        // The cursor is read as strtoul reads it: "" is 0, "-1" wraps, a blank is invalid.
+        (&["ZSCAN", "z", ""], b"*2\r\n$1\r\n0\r\n*6\r\n$1\r\na\r\n$2\r\n-1\r\n$1\r\nb\r\n$1\r\n2\r\n$1\r\nc\r\n$1\r\n3\r\n"),
+        (&["ZSCAN", "z", "-1"], b"*2\r\n$1\r\n0\r\n*6\r\n$1\r\na\r\n$2\r\n-1\r\n$1\r\nb\r\n$1\r\n2\r\n$1\r\nc\r\n$1\r\n3\r\n"),
+        (&["ZSCAN", "z", " 0"], b"-ERR invalid cursor\r\n"),
         (&["ZMSCORE", "str", "a"], b"*1\r\n$-1\r\n"),
         (&["ZMSCORE", "z"], b"-ERR wrong number of arguments for 'zmscore' command\r\n"),
         (&["ZSCORE", "str", "a"], b"$-1\r\n"),

@@ -458,7 +458,6 @@ pub struct ScanOpts {
     pub count: usize,
 }
 
-/// Redis's parseScanCursorOrReply.
 /// A SCAN cursor as Redis 7.2's parseScanCursorOrReply reads it: `strtoul(s, &end, 10)`
 /// on the C string (up to the first NUL), rejected only if it starts with whitespace,
 /// leaves characters unparsed or overflows. So "" is cursor 0, a sign is accepted and

@@ -1434,10 +1434,7 @@ fn zdiffstore(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 // ZSCAN
 
 fn zscan(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    let cursor = match crate::util::parse_u64(&args[2]) {
-        Some(c) => c,
-        None => return Reply::err("ERR invalid cursor"),
-    };
+    let cursor = tri!(super::hash::parse_cursor(&args[2]));
     let Some(z) = tri!(zset_read(ctx, &args[1])) else {
         return Reply::Array(vec![Reply::bulk_static(b"0"), Reply::Array(vec![])]);
     };
