@@ -424,8 +424,44 @@ impl Counter {
     }
 }
 
+/// The bytes a C string function sees of `b`: up to the first NUL.
+pub fn c_bytes(b: &[u8]) -> &[u8] {
+    memchr::memchr(0, b).map_or(b, |i| &b[..i])
+}
+
 /// An argument as C's `%s` prints it in Redis's error messages: cut at the first NUL.
 pub fn c_str(b: &[u8]) -> std::borrow::Cow<'_, str> {
-    let end = memchr::memchr(0, b).unwrap_or(b.len());
-    String::from_utf8_lossy(&b[..end])
+    String::from_utf8_lossy(c_bytes(b))
+}
+
+/// What C's `strtod` makes of `b` read as a C string (`c_bytes`).
+pub struct Strtod {
+    pub value: f64,
+    /// Bytes consumed (leading whitespace included); 0 if nothing converted.
+    pub used: usize,
+    /// strtod set errno to ERANGE (overflow to +-HUGE_VAL, or underflow).
+    pub erange: bool,
+}
+
+/// C's strtod, so that Redis's number syntax (hex floats, `inf`/`infinity`, leading
+/// whitespace and `+`) and its ERANGE cases come out exactly as in Redis.
+pub fn c_strtod(b: &[u8]) -> Strtod {
+    let b = c_bytes(b);
+    let mut buf: smallvec::SmallVec<[u8; 64]> = smallvec::SmallVec::with_capacity(b.len() + 1);
+    buf.extend_from_slice(b);
+    buf.push(0);
+    let mut eptr: *mut libc::c_char = std::ptr::null_mut();
+    // SAFETY: `buf` is NUL-terminated and outlives the call; strtod only reads it and
+    // stores a pointer into it in `eptr`. errno is this thread's.
+    let (value, erange) = unsafe {
+        *libc::__errno_location() = 0;
+        let v = libc::strtod(buf.as_ptr() as *const libc::c_char, &mut eptr);
+        (v, *libc::__errno_location() == libc::ERANGE)
+    };
+    let used = (eptr as usize).saturating_sub(buf.as_ptr() as usize);
+    Strtod {
+        value,
+        used,
+        erange,
+    }
 }

@@ -660,99 +660,11 @@ fn lookup_by_pattern(ctx: &mut Ctx, pat: &[u8], subst: &[u8]) -> Option<Bytes> {
     }
 }
 
-/// The bytes a C string function sees: up to the first NUL.
-fn c_str(b: &[u8]) -> &[u8] {
-    memchr::memchr(0, b).map_or(b, |i| &b[..i])
-}
-
-/// strtod with Redis's checks: the whole string must convert, no overflow, no NaN. Like
-/// strtod, the empty string converts to 0.
+/// A SORT score as Redis reads it: strtod on the C string must consume all of it, without
+/// ERANGE or NaN (the empty string is 0). Redis doesn't clear errno first; we do.
 fn sort_score(b: &[u8]) -> Option<f64> {
-    // strtod reads the value as a C string.
-    let b = c_str(b);
-    if b.is_empty() {
-        return Some(0.0);
-    }
-    let t = b.trim_ascii_start();
-    let s = std::str::from_utf8(t).ok()?;
-    let unsigned = s.trim_start_matches(['+', '-']);
-    if unsigned.len() + 1 < s.len() {
-        return None; // more than one sign
-    }
-    let v: f64 = match unsigned
-        .strip_prefix("0x")
-        .or_else(|| unsigned.strip_prefix("0X"))
-    {
-        // strtod reads C99 hexadecimal floats too.
-        Some(hex) => {
-            let v = hex_float(hex)?;
-            if s.starts_with('-') {
-                -v
-            } else {
-                v
-            }
-        }
-        None => s.parse().ok()?,
-    };
-    if v.is_nan() {
-        return None;
-    }
-    let lower = s.to_ascii_lowercase();
-    let lit = lower.trim_start_matches(['+', '-']);
-    if v.is_infinite() && lit != "inf" && lit != "infinity" {
-        return None; // ERANGE
-    }
-    if v == 0.0 {
-        let mantissa = lit.split('e').next().unwrap_or("");
-        if mantissa.bytes().any(|c| (b'1'..=b'9').contains(&c)) {
-            return None; // underflow: ERANGE
-        }
-    }
-    Some(v)
-}
-
-/// The digits of a C99 hexadecimal float after "0x" (`1f`, `1.8p3`, `.8P-1`), as strtod
-/// reads them; None unless all of it is consumed. Overflow gives inf, underflow 0 (the
-/// caller turns both into ERANGE).
-fn hex_float(s: &str) -> Option<f64> {
-    let (mant, exp) = match s.find(['p', 'P']) {
-        Some(i) => (&s[..i], Some(&s[i + 1..])),
-        None => (s, None),
-    };
-    let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
-    if int.is_empty() && frac.is_empty() {
-        return None;
-    }
-    let mut v = 0f64;
-    for c in int.chars() {
-        v = v * 16.0 + f64::from(c.to_digit(16)?);
-    }
-    let mut scale = 1.0 / 16.0;
-    for c in frac.chars() {
-        v += f64::from(c.to_digit(16)?) * scale;
-        scale /= 16.0;
-    }
-    let e: i64 = match exp {
-        None => 0,
-        Some(e) => {
-            let digits = e.strip_prefix(['+', '-']).unwrap_or(e);
-            if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit()) {
-                return None;
-            }
-            let n = digits.parse::<i64>().unwrap_or(i64::MAX).min(100_000);
-            if e.starts_with('-') {
-                -n
-            } else {
-                n
-            }
-        }
-    };
-    if v == 0.0 {
-        return Some(0.0);
-    }
-    // Two steps, so that a large mantissa with a very negative exponent is not lost.
-    let half = (e / 2) as i32;
-    Some(v * 2f64.powi(half) * 2f64.powi(e as i32 - half))
+    let s = crate::util::c_strtod(b);
+    (s.used == crate::util::c_bytes(b).len() && !s.erange && !s.value.is_nan()).then_some(s.value)
 }
 
 struct SortItem {
@@ -903,7 +815,7 @@ fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> Reply {
             if binary {
                 x.cmp(y)
             } else {
-                c_str(x).cmp(c_str(y))
+                crate::util::c_bytes(x).cmp(crate::util::c_bytes(y))
             }
         };
         items.sort_by(|a, b| {

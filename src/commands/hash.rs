@@ -464,7 +464,7 @@ pub struct ScanOpts {
 /// "-1" wraps to 18446744073709551615.
 pub fn parse_cursor(b: &[u8]) -> Result<u64, Reply> {
     let invalid = || Reply::err("ERR invalid cursor");
-    let s = b.iter().position(|&c| c == 0).map_or(b, |i| &b[..i]);
+    let s = crate::util::c_bytes(b);
     let (neg, digits) = match s.first() {
         None => return Ok(0),
         Some(b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') => return Err(invalid()),

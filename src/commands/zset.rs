@@ -82,47 +82,10 @@ pub fn zset_read<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a ZSetValu
     }
 }
 
-extern "C" {
-    fn strtod(s: *const std::ffi::c_char, endp: *mut *mut std::ffi::c_char) -> f64;
-}
-
-/// C's strtod on `b` (cut at the first NUL, as C sees it): the value and how many bytes
-/// it consumed. Hex floats, `inf`/`infinity`, leading whitespace and `+` are accepted, as
-/// in Redis.
-fn c_strtod(b: &[u8]) -> (f64, usize) {
-    let end = memchr::memchr(0, b).unwrap_or(b.len());
-    let mut buf = Vec::with_capacity(end + 1);
-    buf.extend_from_slice(&b[..end]);
-    buf.push(0);
-    let mut eptr: *mut std::ffi::c_char = std::ptr::null_mut();
-    // SAFETY: `buf` is NUL-terminated and outlives the call; strtod only reads it and
-    // stores a pointer into it in `eptr`.
-    let v = unsafe { strtod(buf.as_ptr() as *const std::ffi::c_char, &mut eptr) };
-    let used = (eptr as usize).saturating_sub(buf.as_ptr() as usize);
-    (v, used)
-}
-
-/// Whether strtod's result is an overflow to ±HUGE_VAL or an underflow to zero (ERANGE
-/// cases Redis rejects), judged from the text.
-fn out_of_range(text: &[u8], v: f64) -> bool {
-    let t: Vec<u8> = text
-        .iter()
-        .skip_while(|c| c.is_ascii_whitespace() || **c == b'+' || **c == b'-')
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    if v.is_infinite() {
-        return !t.starts_with(b"inf");
-    }
-    if v == 0.0 {
-        let hex = t.starts_with(b"0x");
-        let mant = if hex { &t[2..] } else { &t[..] };
-        let stop = if hex { b'p' } else { b'e' };
-        return mant
-            .iter()
-            .take_while(|c| **c != stop)
-            .any(|c| c.is_ascii_hexdigit() && *c != b'0' && (hex || c.is_ascii_digit()));
-    }
-    false
+/// Whether strtod's ERANGE is one Redis's string2d rejects: an overflow to +-HUGE_VAL or
+/// an underflow to zero (a subnormal result is kept).
+fn out_of_range(s: &crate::util::Strtod) -> bool {
+    s.erange && (s.value.is_infinite() || s.value == 0.0)
 }
 
 /// Redis's string2d / getDoubleFromObject: the whole argument must be a number (strtod
@@ -141,11 +104,11 @@ pub fn parse_double(b: &[u8]) -> Option<f64> {
         let n = digits.iter().fold(0u64, |n, &c| n * 10 + (c - b'0') as u64) as f64;
         return Some(if neg { -n } else { n });
     }
-    let (v, used) = c_strtod(b);
-    if used != b.len() || v.is_nan() || out_of_range(b, v) {
+    let s = crate::util::c_strtod(b);
+    if s.used != b.len() || s.value.is_nan() || out_of_range(&s) {
         return None;
     }
-    Some(v)
+    Some(s.value)
 }
 
 /// A float argument with Redis's "value is not a valid float" error.
@@ -160,12 +123,14 @@ fn parse_score_bound(b: &[u8]) -> Option<ScoreBound> {
         Some(b'(') => (&b[1..], true),
         _ => (b, false),
     };
-    let end = memchr::memchr(0, s).unwrap_or(s.len());
-    let (value, used) = c_strtod(s);
-    if used != end || value.is_nan() {
+    let st = crate::util::c_strtod(s);
+    if st.used != crate::util::c_bytes(s).len() || st.value.is_nan() {
         return None;
     }
-    Some(ScoreBound { value, exclusive })
+    Some(ScoreBound {
+        value: st.value,
+        exclusive,
+    })
 }
 
 /// Parses a `min max` score range (Redis's zslParseRange).
@@ -1510,8 +1475,9 @@ mod tests {
             let general = if b.is_empty() || b[0].is_ascii_whitespace() {
                 None
             } else {
-                let (v, used) = super::c_strtod(b);
-                (used == b.len() && !v.is_nan() && !super::out_of_range(b, v)).then_some(v)
+                let s = crate::util::c_strtod(b);
+                (s.used == b.len() && !s.value.is_nan() && !super::out_of_range(&s))
+                    .then_some(s.value)
             };
             let fast = super::parse_double(b);
             assert_eq!(fast.map(f64::to_bits), general.map(f64::to_bits), "{t:?}");
