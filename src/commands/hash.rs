@@ -488,7 +488,9 @@ pub fn parse_cursor(b: &[u8]) -> Result<u64, Reply> {
     Ok(if neg { v.wrapping_neg() } else { v })
 }
 
-/// The MATCH/COUNT options of HSCAN/SSCAN (no TYPE: that is SCAN's only).
+/// The MATCH/COUNT options of HSCAN/SSCAN/ZSCAN (no TYPE: that is SCAN's only). A lone
+/// `*` is no pattern, as in Redis's scanGenericCommand (the glob itself doesn't match an
+/// empty member).
 pub fn parse_scan_opts(args: &[Bytes]) -> Result<ScanOpts, Reply> {
     let mut o = ScanOpts {
         pattern: None,

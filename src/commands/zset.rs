@@ -1403,30 +1403,10 @@ fn zscan(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let Some(z) = tri!(zset_read(ctx, &args[1])) else {
         return Reply::Array(vec![Reply::bulk_static(b"0"), Reply::Array(vec![])]);
     };
-    let mut count = 10usize;
-    let mut pattern: Option<&[u8]> = None;
-    let mut j = 3;
-    while j < args.len() {
-        let left = args.len() - j - 1;
-        if eq_ic(&args[j], "count") && left >= 1 {
-            match crate::util::parse_i64(&args[j + 1]) {
-                None => return err::not_int(),
-                Some(c) if c < 1 => return err::syntax(),
-                Some(c) => count = c as usize,
-            }
-            j += 2;
-        } else if eq_ic(&args[j], "match") && left >= 1 {
-            // As Redis's scanGenericCommand, a lone "*" matches everything (the glob
-            // itself does not match an empty member).
-            pattern = (&args[j + 1][..] != b"*").then_some(&args[j + 1][..]);
-            j += 2;
-        } else {
-            return err::syntax();
-        }
-    }
+    let opts = tri!(super::hash::parse_scan_opts(&args[3..]));
     let mut items = Vec::new();
-    let next = z.scan(cursor, count, |m, s| {
-        if let Some(p) = pattern {
+    let next = z.scan(cursor, opts.count, |m, s| {
+        if let Some(p) = opts.pattern.as_deref() {
             if !crate::util::glob_match(p, m, false) {
                 return;
             }
@@ -1434,10 +1414,7 @@ fn zscan(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         items.push(Reply::bulk(m));
         items.push(Reply::Bulk(Bytes::from(crate::resp::format_double(s))));
     });
-    Reply::Array(vec![
-        Reply::Bulk(Bytes::from(next.to_string())),
-        Reply::Array(items),
-    ])
+    super::hash::scan_reply(next, items)
 }
 
 #[cfg(test)]
