@@ -248,6 +248,30 @@ impl Gen {
             _ => a(s),
         }
     }
+    /// One of a fixed list of literal arguments.
+    fn lit(&mut self, xs: &[&str]) -> Arg {
+        a(*self.rng.pick(xs))
+    }
+    /// Timeout of a blocking command: 1 ms (the harness sets hz 500 so that Redis notices
+    /// it in time), or an invalid one. Never 0, never long.
+    fn blocking_timeout(&mut self) -> Arg {
+        if self.rng.chance(10) {
+            self.lit(&["-1", "abc", "-0.5", "", "1x", "-0.01"])
+        } else {
+            a("0.001")
+        }
+    }
+    /// A numkeys argument followed by that many keys from `key`; sometimes numkeys
+    /// disagrees with the keys given.
+    fn numkeys_and(&mut self, key: fn(&mut Gen) -> Arg) -> Vec<Arg> {
+        let n = self.rng.range(1, 3);
+        let mut args = vec![a(n.to_string())];
+        args.extend((0..n).map(|_| key(self)));
+        if self.rng.chance(8) {
+            args[0] = self.lit(&["0", "-1", "abc", "x", "4", "5", "9223372036854775807"]);
+        }
+        args
+    }
     /// One of `options`, as a keyword (see `kw`).
     fn kw_of(&mut self, options: &[&str]) -> Arg {
         let s = *self.rng.pick(options);

@@ -39,59 +39,30 @@ fn elems(g: &mut Gen, lo: i64, hi: i64) -> Vec<Arg> {
     (0..n).map(|_| elem(g)).collect()
 }
 
-/// One of a fixed list of literal arguments.
-fn lit(g: &mut Gen, xs: &[&str]) -> Arg {
-    a(*g.rng.pick(xs))
-}
-
 /// LEFT/RIGHT (BEFORE/AFTER, ...), now and then something invalid.
 fn dir(g: &mut Gen, ok: &[&str]) -> Arg {
     if g.rng.chance(4) {
-        lit(g, &["UP", "", "LEFTRIGHT"])
+        g.lit(&["UP", "", "LEFTRIGHT"])
     } else {
         g.kw_of(ok)
-    }
-}
-
-/// Timeout of a blocking command: 1 ms (the harness sets hz 500 so that Redis notices
-/// it in time), or an invalid one. Never 0, never long.
-fn timeout(g: &mut Gen) -> Arg {
-    if g.rng.chance(10) {
-        lit(g, &["-1", "abc", "-0.5", "", "1x"])
-    } else {
-        a("0.001")
     }
 }
 
 /// A count for the `count` forms (LPOP/SPOP/LMPOP ...), now and then invalid.
 fn count(g: &mut Gen) -> Arg {
     if g.rng.chance(15) {
-        lit(
-            g,
-            &[
-                "0",
-                "-1",
-                "abc",
-                "9223372036854775807",
-                "-9223372036854775808",
-                "1.5",
-                "",
-            ],
-        )
+        g.lit(&[
+            "0",
+            "-1",
+            "abc",
+            "9223372036854775807",
+            "-9223372036854775808",
+            "1.5",
+            "",
+        ])
     } else {
         a(g.rng.range(1, 5).to_string())
     }
-}
-
-/// A numkeys argument followed by keys; sometimes numkeys disagrees with the keys given.
-fn numkeys_and_keys(g: &mut Gen) -> Vec<Arg> {
-    let n = g.rng.range(1, 3);
-    let mut args = vec![a(n.to_string())];
-    args.extend((0..n).map(|_| g.key()));
-    if g.rng.chance(8) {
-        args[0] = lit(g, &["0", "-1", "abc", "4", "9223372036854775807"]);
-    }
-    args
 }
 
 /// SCAN cursor: 0 (in any spelling strtoul reads as 0), or (rarely) an invalid one.
@@ -100,20 +71,17 @@ fn numkeys_and_keys(g: &mut Gen) -> Vec<Arg> {
 /// bucket layout.
 fn cursor(g: &mut Gen) -> Arg {
     if g.rng.chance(8) {
-        lit(
-            g,
-            &[
-                "abc",
-                "",
-                "-0",
-                "+0",
-                " 0",
-                "0 ",
-                "18446744073709551616",
-                "1.5",
-                "0x0",
-            ],
-        )
+        g.lit(&[
+            "abc",
+            "",
+            "-0",
+            "+0",
+            " 0",
+            "0 ",
+            "18446744073709551616",
+            "1.5",
+            "0x0",
+        ])
     } else {
         a("0")
     }
@@ -125,22 +93,19 @@ fn cursor(g: &mut Gen) -> Arg {
 fn scan_opts(g: &mut Gen) -> Vec<Arg> {
     let mut opts: Vec<Vec<Arg>> = Vec::new();
     if g.rng.chance(40) {
-        let p = lit(
-            g,
-            &["*", "a*", "[a-c]", "1*", "?", "*0", "nomatch", "\\*", ""],
-        );
+        let p = g.lit(&["*", "a*", "[a-c]", "1*", "?", "*0", "nomatch", "\\*", ""]);
         opts.push(vec![g.kw("MATCH"), p]);
     }
     if g.rng.chance(6) {
-        opts.push(vec![g.kw("COUNT"), lit(g, &["0", "-1", "abc", ""])]);
+        opts.push(vec![g.kw("COUNT"), g.lit(&["0", "-1", "abc", ""])]);
     } else {
         opts.push(vec![
             g.kw("COUNT"),
-            lit(g, &["1000", "100000", "9223372036854775807"]),
+            g.lit(&["1000", "100000", "9223372036854775807"]),
         ]);
     }
     if g.rng.chance(4) {
-        opts.push(vec![lit(g, &["TYPE", "FOO", "NOVALUES"])]);
+        opts.push(vec![g.lit(&["TYPE", "FOO", "NOVALUES"])]);
     }
     g.rng.shuffle(&mut opts);
     opts.into_iter().flatten().collect()
@@ -195,27 +160,29 @@ fn gen_hset(g: &mut Gen) -> Vec<Arg> {
     args
 }
 
+/// The count of SRANDMEMBER/HRANDFIELD: small, either sign (negative: repeats allowed),
+/// `odd_pct`% of the time a limit, a big one or an invalid one.
+fn random_count(g: &mut Gen, odd_pct: u64) -> Arg {
+    if g.rng.chance(odd_pct) {
+        g.lit(&[
+            "abc",
+            "-9223372036854775808",
+            "9223372036854775807",
+            "100",
+            "-100",
+            "1.5",
+        ])
+    } else {
+        a(g.rng.range(-5, 5).to_string())
+    }
+}
+
 fn gen_hrandfield(g: &mut Gen) -> Vec<Arg> {
     let mut args = vec![g.key()];
     if g.rng.chance(25) {
         return args;
     }
-    let c = if g.rng.chance(10) {
-        lit(
-            g,
-            &[
-                "abc",
-                "-9223372036854775808",
-                "9223372036854775807",
-                "100",
-                "-100",
-                "1.5",
-            ],
-        )
-    } else {
-        a(g.rng.range(-5, 5).to_string())
-    };
-    args.push(c);
+    args.push(random_count(g, 10));
     if g.rng.chance(50) {
         args.push(g.kw("WITHVALUES"));
     } else if g.rng.chance(3) {
@@ -258,10 +225,7 @@ fn gen_linsert(g: &mut Gen) -> Vec<Arg> {
 
 fn gen_lrem(g: &mut Gen) -> Vec<Arg> {
     let c = if g.rng.chance(8) {
-        lit(
-            g,
-            &["abc", "9223372036854775807", "-9223372036854775808", "1.5"],
-        )
+        g.lit(&["abc", "9223372036854775807", "-9223372036854775808", "1.5"])
     } else {
         a(g.rng.range(-3, 3).to_string())
     };
@@ -273,24 +237,21 @@ fn gen_lpos(g: &mut Gen) -> Vec<Arg> {
     let mut opts: Vec<Vec<Arg>> = Vec::new();
     if g.rng.chance(40) {
         let r = if g.rng.chance(15) {
-            lit(
-                g,
-                &[
-                    "0",
-                    "abc",
-                    "-9223372036854775808",
-                    "9223372036854775807",
-                    "-9223372036854775807",
-                ],
-            )
+            g.lit(&[
+                "0",
+                "abc",
+                "-9223372036854775808",
+                "9223372036854775807",
+                "-9223372036854775807",
+            ])
         } else {
-            a(*g.rng.pick(&["1", "2", "3", "-1", "-2", "-3"]))
+            g.lit(&["1", "2", "3", "-1", "-2", "-3"])
         };
         opts.push(vec![g.kw("RANK"), r]);
     }
     if g.rng.chance(40) {
         let c = if g.rng.chance(15) {
-            lit(g, &["-1", "abc", "9223372036854775807"])
+            g.lit(&["-1", "abc", "9223372036854775807"])
         } else {
             a(g.rng.range(0, 3).to_string())
         };
@@ -298,14 +259,14 @@ fn gen_lpos(g: &mut Gen) -> Vec<Arg> {
     }
     if g.rng.chance(30) {
         let m = if g.rng.chance(15) {
-            lit(g, &["-1", "abc", "9223372036854775807"])
+            g.lit(&["-1", "abc", "9223372036854775807"])
         } else {
             a(g.rng.range(0, 4).to_string())
         };
         opts.push(vec![g.kw("MAXLEN"), m]);
     }
     if g.rng.chance(3) {
-        opts.push(vec![lit(g, &["FOO", "RANK", "COUNT"])]);
+        opts.push(vec![g.lit(&["FOO", "RANK", "COUNT"])]);
     }
     g.rng.shuffle(&mut opts);
     args.extend(opts.into_iter().flatten());
@@ -322,32 +283,32 @@ fn gen_lmove(g: &mut Gen) -> Vec<Arg> {
 }
 
 fn gen_lmpop(g: &mut Gen) -> Vec<Arg> {
-    let mut args = numkeys_and_keys(g);
+    let mut args = g.numkeys_and(Gen::key);
     args.push(dir(g, &["LEFT", "RIGHT"]));
     if g.rng.chance(40) {
         args.push(g.kw("COUNT"));
         args.push(count(g));
     }
     if g.rng.chance(3) {
-        args.push(lit(g, &["COUNT", "FOO"]));
+        args.push(g.lit(&["COUNT", "FOO"]));
     }
     args
 }
 
 fn gen_bpop(g: &mut Gen) -> Vec<Arg> {
     let mut args = g.keys(1, 3);
-    args.push(timeout(g));
+    args.push(g.blocking_timeout());
     args
 }
 
 fn gen_blmove(g: &mut Gen) -> Vec<Arg> {
     let mut args = gen_lmove(g);
-    args.push(timeout(g));
+    args.push(g.blocking_timeout());
     args
 }
 
 fn gen_blmpop(g: &mut Gen) -> Vec<Arg> {
-    let mut args = vec![timeout(g)];
+    let mut args = vec![g.blocking_timeout()];
     args.extend(gen_lmpop(g));
     args
 }
@@ -361,22 +322,7 @@ fn gen_srandmember(g: &mut Gen) -> Vec<Arg> {
     if g.rng.chance(30) {
         return args;
     }
-    let c = if g.rng.chance(12) {
-        lit(
-            g,
-            &[
-                "abc",
-                "-9223372036854775808",
-                "9223372036854775807",
-                "100",
-                "-100",
-                "1.5",
-            ],
-        )
-    } else {
-        a(g.rng.range(-5, 5).to_string())
-    };
-    args.push(c);
+    args.push(random_count(g, 12));
     args
 }
 
@@ -384,17 +330,14 @@ fn gen_spop(g: &mut Gen) -> Vec<Arg> {
     let mut args = vec![g.key()];
     if g.rng.chance(50) {
         let c = if g.rng.chance(15) {
-            lit(
-                g,
-                &[
-                    "-1",
-                    "abc",
-                    "9223372036854775807",
-                    "100",
-                    "1.5",
-                    "-9223372036854775808",
-                ],
-            )
+            g.lit(&[
+                "-1",
+                "abc",
+                "9223372036854775807",
+                "100",
+                "1.5",
+                "-9223372036854775808",
+            ])
         } else {
             a(g.rng.range(0, 5).to_string())
         };
@@ -408,11 +351,11 @@ fn gen_smove(g: &mut Gen) -> Vec<Arg> {
 }
 
 fn gen_sintercard(g: &mut Gen) -> Vec<Arg> {
-    let mut args = numkeys_and_keys(g);
+    let mut args = g.numkeys_and(Gen::key);
     if g.rng.chance(40) {
         args.push(g.kw("LIMIT"));
         let l = if g.rng.chance(15) {
-            lit(g, &["-1", "abc", "9223372036854775807", ""])
+            g.lit(&["-1", "abc", "9223372036854775807", ""])
         } else {
             a(g.rng.range(0, 4).to_string())
         };
@@ -482,7 +425,7 @@ pub const ROWS: &[Row] = &[
     row("list", "BLPOP", 1, gen_bpop),
     row("list", "BRPOP", 1, gen_bpop),
     row("list", "BLMOVE", 1, gen_blmove),
-    row("list", "BRPOPLPUSH", 1, |g| vec![g.key(), g.key(), timeout(g)]),
+    row("list", "BRPOPLPUSH", 1, |g| vec![g.key(), g.key(), g.blocking_timeout()]),
     row("list", "BLMPOP", 1, gen_blmpop),
     row("list", "RPUSH", 1, gen_bulk_push),
     // --- set ---

@@ -47,9 +47,7 @@ fn lex_key(g: &mut Gen) -> Arg {
 /// zset to the skiplist encoding, where -0 stays -0).
 fn zmember(g: &mut Gen) -> Arg {
     match g.rng.below(40) {
-        0..=5 => a(*g
-            .rng
-            .pick(&["aa", "ab", "b\x00", "bb", "z", "Z", "m050", "m100"])),
+        0..=5 => g.lit(&["aa", "ab", "b\x00", "bb", "z", "Z", "m050", "m100"]),
         6 if g.rng.chance(30) => {
             a("a-member-name-that-is-longer-than-sixty-four-bytes-0123456789abcdefghij")
         }
@@ -75,12 +73,8 @@ fn zscore(g: &mut Gen) -> Arg {
 /// A score range bound: inclusive/exclusive numbers, infinities, the odd invalid one.
 fn score_bound(g: &mut Gen) -> Arg {
     match g.rng.below(25) {
-        0 => a(*g
-            .rng
-            .pick(&["abc", "(", "((1", "nan", "(nan", "[1", "", "1x", "(inf)"])),
-        1..=4 => a(*g
-            .rng
-            .pick(&["-inf", "+inf", "inf", "(-inf", "(+inf", "(inf", "-INF"])),
+        0 => g.lit(&["abc", "(", "((1", "nan", "(nan", "[1", "", "1x", "(inf)"]),
+        1..=4 => g.lit(&["-inf", "+inf", "inf", "(-inf", "(+inf", "(inf", "-INF"]),
         _ => {
             let v = *g.rng.pick(&[
                 "0", "1", "2", "3", "-1", "1.5", "5", "10", "-2.5", "100", "0.1",
@@ -97,8 +91,8 @@ fn score_bound(g: &mut Gen) -> Arg {
 /// A lex range bound: `[x`, `(x`, `-`, `+`, or (rarely) an invalid one.
 fn lex_bound(g: &mut Gen) -> Arg {
     match g.rng.below(20) {
-        0 => a(*g.rng.pick(&["a", "", "*", "1", "]a", "-a", "+b"])),
-        1..=4 => a(*g.rng.pick(&["-", "+"])),
+        0 => g.lit(&["a", "", "*", "1", "]a", "-a", "+b"]),
+        1..=4 => g.lit(&["-", "+"]),
         _ => {
             let v = *g.rng.pick(&[
                 "a", "b", "c", "d", "1", "10", "2", "-3", "", "aa", "bb", "1.5", "m0", "m05", "m1",
@@ -113,28 +107,28 @@ fn lex_bound(g: &mut Gen) -> Arg {
 /// A rank index for ZRANGE / ZREMRANGEBYRANK.
 fn rank(g: &mut Gen) -> Arg {
     match g.rng.below(15) {
-        0 => a(*g.rng.pick(&[
+        0 => g.lit(&[
             "9223372036854775807",
             "-9223372036854775808",
             "x",
             "1.5",
             "(1",
-        ])),
-        1 => a(*g.rng.pick(&["100", "-100", "130", "-131"])),
+        ]),
+        1 => g.lit(&["100", "-100", "130", "-131"]),
         _ => a(g.rng.range(-4, 4).to_string()),
     }
 }
 
 fn count_arg(g: &mut Gen) -> Arg {
-    a(*g.rng.pick(&[
+    g.lit(&[
         "0", "1", "1", "2", "2", "3", "5", "10", "-1", "-3", "x", "200",
-    ]))
+    ])
 }
 
 /// `LIMIT offset count`.
 fn limit(g: &mut Gen) -> Vec<Arg> {
-    let off = a(*g.rng.pick(&["0", "0", "1", "2", "-1", "5", "x"]));
-    let cnt = a(*g.rng.pick(&["1", "2", "3", "-1", "0", "10", "-5", "x"]));
+    let off = g.lit(&["0", "0", "1", "2", "-1", "5", "x"]);
+    let cnt = g.lit(&["1", "2", "3", "-1", "0", "10", "-5", "x"]);
     vec![g.kw("LIMIT"), off, cnt]
 }
 
@@ -156,7 +150,7 @@ fn gen_zadd(g: &mut Gen) -> Vec<Arg> {
         }
     }
     if g.rng.chance(3) {
-        opts.push(a(*g.rng.pick(&["FOO", "NXX"])));
+        opts.push(g.lit(&["FOO", "NXX"]));
     }
     g.rng.shuffle(&mut opts);
     args.extend(opts);
@@ -304,16 +298,7 @@ fn gen_pop(g: &mut Gen) -> Vec<Arg> {
 
 /// `numkeys key... MIN|MAX [COUNT n]` (ZMPOP / BZMPOP), sometimes malformed.
 fn mpop_args(g: &mut Gen) -> Vec<Arg> {
-    let n = g.rng.range(1, 3);
-    let numkeys = if g.rng.chance(8) {
-        a(*g.rng.pick(&["0", "-1", "x", "5"]))
-    } else {
-        a(n.to_string())
-    };
-    let mut args = vec![numkeys];
-    for _ in 0..n {
-        args.push(zkey(g));
-    }
+    let mut args = g.numkeys_and(zkey);
     if g.rng.chance(95) {
         args.push(g.kw_of(&["MIN", "MAX"]));
     } else {
@@ -326,23 +311,14 @@ fn mpop_args(g: &mut Gen) -> Vec<Arg> {
     args
 }
 
-/// A blocking timeout: tiny (never 0: that would block the test), sometimes invalid.
-fn tiny_timeout(g: &mut Gen) -> Arg {
-    if g.rng.chance(10) {
-        a(*g.rng.pick(&["-1", "abc", "-0.01"]))
-    } else {
-        a("0.01")
-    }
-}
-
 fn gen_bzpop(g: &mut Gen) -> Vec<Arg> {
     let mut args: Vec<Arg> = (0..g.rng.range(1, 3)).map(|_| zkey(g)).collect();
-    args.push(tiny_timeout(g));
+    args.push(g.blocking_timeout());
     args
 }
 
 fn gen_bzmpop(g: &mut Gen) -> Vec<Arg> {
-    let mut args = vec![tiny_timeout(g)];
+    let mut args = vec![g.blocking_timeout()];
     args.extend(mpop_args(g));
     args
 }
@@ -352,7 +328,7 @@ fn gen_bzmpop(g: &mut Gen) -> Vec<Arg> {
 /// member list is still deterministic; without a count the reply would be random, so
 /// there is no such row without WITHSCORES.)
 fn gen_zrandmember_all_scores(g: &mut Gen) -> Vec<Arg> {
-    let count = a(*g.rng.pick(&["200", "1000", "9223372036854775807"]));
+    let count = g.lit(&["200", "1000", "9223372036854775807"]);
     vec![zkey(g), count, g.kw("WITHSCORES")]
 }
 
@@ -360,7 +336,7 @@ fn gen_zrandmember_all_scores(g: &mut Gen) -> Vec<Arg> {
 fn gen_zrandmember(g: &mut Gen) -> Vec<Arg> {
     let mut args = vec![zkey(g)];
     if g.rng.chance(80) {
-        args.push(a(*g.rng.pick(&[
+        args.push(g.lit(&[
             "0",
             "1",
             "2",
@@ -370,25 +346,10 @@ fn gen_zrandmember(g: &mut Gen) -> Vec<Arg> {
             "x",
             "-9223372036854775808",
             "9223372036854775807",
-        ])));
+        ]));
         if g.rng.chance(40) {
             args.push(g.kw("WITHSCORES"));
         }
-    }
-    args
-}
-
-/// `numkeys key...` for the set-algebra commands, sometimes with a wrong numkeys.
-fn numkeys_keys(g: &mut Gen) -> Vec<Arg> {
-    let n = g.rng.range(1, 3);
-    let numkeys = if g.rng.chance(6) {
-        a(*g.rng.pick(&["0", "-1", "x", "4"]))
-    } else {
-        a(n.to_string())
-    };
-    let mut args = vec![numkeys];
-    for _ in 0..n {
-        args.push(zkey(g));
     }
     args
 }
@@ -400,9 +361,7 @@ fn setop_opts(g: &mut Gen, nkeys: usize, store: bool) -> Vec<Arg> {
         let n = if g.rng.chance(90) { nkeys } else { nkeys + 1 };
         let mut w = vec![g.kw("WEIGHTS")];
         for _ in 0..n {
-            w.push(a(*g.rng.pick(&[
-                "1", "2", "0", "-1", "0.5", "1", "inf", "-inf", "x", "3",
-            ])));
+            w.push(g.lit(&["1", "2", "0", "-1", "0.5", "1", "inf", "-inf", "x", "3"]));
         }
         opts.push(w);
     }
@@ -420,7 +379,7 @@ fn setop_opts(g: &mut Gen, nkeys: usize, store: bool) -> Vec<Arg> {
 }
 
 fn gen_zsetop(g: &mut Gen) -> Vec<Arg> {
-    let mut args = numkeys_keys(g);
+    let mut args = g.numkeys_and(zkey);
     let n = args.len() - 1;
     args.extend(setop_opts(g, n, false));
     args
@@ -428,7 +387,7 @@ fn gen_zsetop(g: &mut Gen) -> Vec<Arg> {
 
 fn gen_zsetop_store(g: &mut Gen) -> Vec<Arg> {
     let mut args = vec![g.key()];
-    let mut rest = numkeys_keys(g);
+    let mut rest = g.numkeys_and(zkey);
     let n = rest.len() - 1;
     rest.extend(setop_opts(g, n, true));
     args.extend(rest);
@@ -436,7 +395,7 @@ fn gen_zsetop_store(g: &mut Gen) -> Vec<Arg> {
 }
 
 fn gen_zdiff(g: &mut Gen) -> Vec<Arg> {
-    let mut args = numkeys_keys(g);
+    let mut args = g.numkeys_and(zkey);
     if g.rng.chance(40) {
         args.push(g.kw("WITHSCORES"));
     }
@@ -449,7 +408,7 @@ fn gen_zdiff(g: &mut Gen) -> Vec<Arg> {
 
 fn gen_zdiffstore(g: &mut Gen) -> Vec<Arg> {
     let mut args = vec![g.key()];
-    args.extend(numkeys_keys(g));
+    args.extend(g.numkeys_and(zkey));
     if g.rng.chance(3) {
         args.push(g.kw("WITHSCORES"));
     }
@@ -457,10 +416,10 @@ fn gen_zdiffstore(g: &mut Gen) -> Vec<Arg> {
 }
 
 fn gen_zintercard(g: &mut Gen) -> Vec<Arg> {
-    let mut args = numkeys_keys(g);
+    let mut args = g.numkeys_and(zkey);
     if g.rng.chance(40) {
         args.push(g.kw("LIMIT"));
-        args.push(a(*g.rng.pick(&["0", "1", "2", "5", "-1", "x"])));
+        args.push(g.lit(&["0", "1", "2", "5", "-1", "x"]));
     }
     args
 }
@@ -470,7 +429,7 @@ fn gen_zintercard(g: &mut Gen) -> Vec<Arg> {
 /// a skiplist's (hash table) scan at a point that depends on the hash function.
 fn gen_zscan(g: &mut Gen) -> Vec<Arg> {
     let cursor = if g.rng.chance(5) {
-        a(*g.rng.pick(&["abc", "-x", "1.5"]))
+        g.lit(&["abc", "-x", "1.5"])
     } else {
         a("0")
     };
@@ -670,7 +629,7 @@ fn lonlat(g: &mut Gen) -> [Arg; 2] {
 
 fn unit(g: &mut Gen) -> Arg {
     if g.rng.chance(4) {
-        a(*g.rng.pick(&["yd", "", "kms"]))
+        g.lit(&["yd", "", "kms"])
     } else {
         g.kw_of(&["m", "km", "km", "mi", "ft"])
     }
@@ -678,11 +637,11 @@ fn unit(g: &mut Gen) -> Arg {
 
 fn radius(g: &mut Gen) -> Arg {
     if g.rng.chance(5) {
-        a(*g.rng.pick(&["-1", "x", "inf", "nan"]))
+        g.lit(&["-1", "x", "inf", "nan"])
     } else {
-        a(*g.rng.pick(&[
+        g.lit(&[
             "0", "1", "100", "200", "500", "1000", "3000", "5000", "20000", "0.5",
-        ]))
+        ])
     }
 }
 
@@ -736,7 +695,7 @@ fn geo_opts(g: &mut Gen, with: bool, opts: &mut Vec<Vec<Arg>>) {
         opts.push(vec![g.kw_of(&["ASC", "DESC"])]);
     }
     if g.rng.chance(35) {
-        let n = a(*g.rng.pick(&["1", "2", "3", "5", "0", "-1", "x"]));
+        let n = g.lit(&["1", "2", "3", "5", "0", "-1", "x"]);
         let mut c = vec![g.kw("COUNT"), n];
         if g.rng.chance(35) {
             c.push(g.kw("ANY"));
