@@ -929,9 +929,12 @@ fn georadius_generic(ctx: &mut Ctx, args: &[Bytes], src_idx: usize, flags: u32) 
     if pts.is_empty() && storekey.is_none() {
         return Reply::Array(vec![]);
     }
+    // A stable sort: members at exactly the same distance keep their scan order. Redis
+    // uses qsort, or its unstable pqsort when COUNT cuts the result, so such ties can
+    // come out in another order there (the order of equal distances is unspecified).
     match sort {
-        Sort::Asc => pts.sort_by(|a, b| a.dist.partial_cmp(&b.dist).unwrap()),
-        Sort::Desc => pts.sort_by(|a, b| b.dist.partial_cmp(&a.dist).unwrap()),
+        Sort::Asc => pts.sort_by(|a, b| a.dist.total_cmp(&b.dist)),
+        Sort::Desc => pts.sort_by(|a, b| b.dist.total_cmp(&a.dist)),
         Sort::None => {}
     }
     let returned = if count == 0 {
