@@ -397,13 +397,8 @@ fn keys(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 /// the database. Shards are visited in order, each with Redis's reverse-binary cursor, so
 /// a key present for the whole scan is returned at least once however tables are resized
 /// in between, and no lock is held between calls.
-pub fn parse_cursor(b: &[u8]) -> Result<u64, Reply> {
-    // strtoul, as Redis's parseScanCursorOrReply: shared with HSCAN/SSCAN.
-    super::hash::parse_cursor(b)
-}
-
 fn scan(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    let cursor = match parse_cursor(&args[1]) {
+    let cursor = match super::hash::parse_cursor(&args[1]) {
         Ok(c) => c,
         Err(e) => return e,
     };
